@@ -1,0 +1,536 @@
+//! Object storage for ferry: one small type, [`BlobStore`], over every store a snapshot
+//! repository lives in — a local folder, S3 and S3-compatible servers, Alibaba OSS, Tencent COS,
+//! Google Cloud Storage and Azure Blob Storage — built on [opendal].
+//!
+//! A store is opened from a repository URL (see [`StoreUrl`] for the accepted forms) plus
+//! [`Options`] from the command line. Paths given to the methods are relative to the URL's prefix.
+//! Every error names the object (`s3://bucket/prefix/index-3`) or the host it concerns, never a
+//! secret.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), blobstore::Error> {
+//! let store = blobstore::BlobStore::open("s3://backups/es?region=eu-west-1", &Default::default())?;
+//! let latest = store.read("index.latest").await?;
+//! let names = store.list("indices/").await?;
+//! # Ok(()) }
+//! ```
+
+mod url;
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Once;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use opendal::layers::{RetryLayer, TimeoutLayer};
+use opendal::{services, ErrorKind, Operator};
+
+pub use crate::url::{Backend, StoreUrl};
+
+/// Settings that apply to a store when its URL does not say otherwise (typically command-line
+/// flags). Precedence, highest first: URL query parameter, these options, environment variables.
+#[derive(Clone, Default)]
+pub struct Options {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub session_token: Option<String>,
+    /// `Some(true)`: path-style addressing; `Some(false)`: virtual-hosted style.
+    pub path_style: Option<bool>,
+    /// Send unsigned requests (public buckets).
+    pub anonymous: bool,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Hand-written so a secret can never reach a log through `{:?}`.
+        f.debug_struct("Options")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("access_key_id", &self.access_key_id.as_ref().map(|_| "<set>"))
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "<redacted>"))
+            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field("path_style", &self.path_style)
+            .field("anonymous", &self.anonymous)
+            .finish()
+    }
+}
+
+/// What went wrong, with the object or host it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid location `{url}`: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("{location}: not found")]
+    NotFound { location: String },
+    #[error("{location}: access denied ({detail}); check the credentials (access key, secret, session token or profile) and that they may read this bucket")]
+    PermissionDenied { location: String, detail: String },
+    #[error("{location}: cannot reach {host} ({detail}); check the endpoint and that the server is running")]
+    Unreachable { location: String, host: String, detail: String },
+    #[error("{location}: {detail}")]
+    Other { location: String, detail: String },
+}
+
+impl Error {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+}
+
+/// One object found by [`BlobStore::list`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Path relative to the store root, e.g. `indices/abc/0/__1`; directories end in `/`.
+    pub path: String,
+    /// Last path component (without a trailing `/`).
+    pub name: String,
+    pub is_dir: bool,
+    /// Size in bytes, when the listing reports it.
+    pub size: Option<u64>,
+}
+
+/// A store opened from a repository URL.
+#[derive(Clone)]
+pub struct BlobStore {
+    op: Operator,
+    url: StoreUrl,
+    /// Host shown when the store cannot be reached.
+    host: String,
+}
+
+impl std::fmt::Debug for BlobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BlobStore({})", self.url)
+    }
+}
+
+impl BlobStore {
+    /// Open the store a URL names. Local folders must exist: a reader never creates one.
+    pub fn open(location: &str, options: &Options) -> Result<Self, Error> {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(opendal::install_default);
+
+        let url = StoreUrl::parse(location)?;
+        let invalid = |e: opendal::Error| Error::InvalidUrl { url: url.to_string(), reason: e.to_string() };
+        let (op, host) = match url.backend {
+            Backend::Fs => {
+                let path = Path::new(&url.root);
+                if !path.exists() {
+                    return Err(Error::NotFound { location: url.to_string() });
+                }
+                if !path.is_dir() {
+                    return Err(Error::InvalidUrl { url: url.to_string(), reason: "not a directory".into() });
+                }
+                let root = std::fs::canonicalize(path)
+                    .map_err(|e| Error::Other { location: url.to_string(), detail: e.to_string() })?;
+                let b = services::Fs::default().root(&root.to_string_lossy());
+                (Operator::new(b).map_err(invalid)?, "local disk".to_string())
+            }
+            Backend::Memory => {
+                (Operator::new(services::Memory::default()).map_err(invalid)?, "memory".to_string())
+            }
+            Backend::S3 => s3(&url, options).map_err(invalid)?,
+            Backend::Oss => oss(&url, options)?,
+            Backend::Cos => cos(&url, options)?,
+            Backend::Gcs => gcs(&url, options).map_err(invalid)?,
+            Backend::Azblob => azblob(&url, options)?,
+        };
+        let op = if matches!(url.backend, Backend::Fs | Backend::Memory) {
+            op
+        } else {
+            // Transient network faults are retried a few times, quickly: an unreachable endpoint
+            // should fail within seconds, not minutes.
+            op.layer(
+                RetryLayer::new()
+                    .with_max_times(3)
+                    .with_min_delay(Duration::from_millis(100))
+                    .with_max_delay(Duration::from_secs(2))
+                    .with_jitter(),
+            )
+            .layer(TimeoutLayer::new().with_timeout(Duration::from_secs(120)).with_io_timeout(Duration::from_secs(30)))
+        };
+        Ok(BlobStore { op, url, host })
+    }
+
+    /// Wrap an operator built elsewhere (tests use `memory://` this way).
+    pub fn from_operator(op: Operator, display: &str) -> Self {
+        let url = StoreUrl::parse(display).unwrap_or(StoreUrl {
+            backend: Backend::Memory,
+            bucket: String::new(),
+            root: display.to_string(),
+            params: Default::default(),
+        });
+        BlobStore { op, url, host: display.to_string() }
+    }
+
+    pub fn url(&self) -> &StoreUrl {
+        &self.url
+    }
+
+    /// The underlying operator, for callers that need streaming writes or other opendal features.
+    pub fn operator(&self) -> &Operator {
+        &self.op
+    }
+
+    /// How an object is named in messages: the URL without its query, plus the path.
+    pub fn location(&self, path: &str) -> String {
+        self.url.location_of(path)
+    }
+
+    /// Read a whole object.
+    pub async fn read(&self, path: &str) -> Result<Bytes, Error> {
+        let buf = self.op.read(path).await.map_err(|e| self.error(path, e))?;
+        Ok(buf.to_bytes())
+    }
+
+    /// Read `range` of an object. Fails if the object is shorter than `range.end`.
+    pub async fn read_range(&self, path: &str, range: Range<u64>) -> Result<Bytes, Error> {
+        let want = range.end.saturating_sub(range.start);
+        let buf = self.op.read_with(path).range(range.clone()).await.map_err(|e| self.error(path, e))?;
+        if buf.len() as u64 != want {
+            return Err(Error::Other {
+                location: self.location(path),
+                detail: format!(
+                    "short read: asked for bytes {}..{} and got {} bytes (object truncated?)",
+                    range.start,
+                    range.end,
+                    buf.len()
+                ),
+            });
+        }
+        Ok(buf.to_bytes())
+    }
+
+    /// A streaming reader for large objects: chunks arrive as they are downloaded.
+    pub async fn stream(
+        &self,
+        path: &str,
+    ) -> Result<impl futures::Stream<Item = Result<Bytes, Error>> + Send + Unpin + 'static, Error> {
+        let reader = self.op.reader_with(path).chunk(8 << 20).await.map_err(|e| self.error(path, e))?;
+        let s = reader.into_bytes_stream(..).await.map_err(|e| self.error(path, e))?;
+        let location = self.location(path);
+        Ok(s.map_err(move |e| Error::Other { location: location.clone(), detail: e.to_string() }))
+    }
+
+    /// Size of an object, or `None` when it does not exist.
+    pub async fn size(&self, path: &str) -> Result<Option<u64>, Error> {
+        match self.op.stat(path).await {
+            Ok(m) => Ok(Some(m.content_length())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.error(path, e)),
+        }
+    }
+
+    /// Everything directly under `dir` (`""` for the root, else a path ending in `/`), following
+    /// the service's pagination to the end. Sorted by name.
+    pub async fn list(&self, dir: &str) -> Result<Vec<Entry>, Error> {
+        let mut out = Vec::new();
+        let mut lister = self.op.lister(dir).await.map_err(|e| self.error(dir, e))?;
+        while let Some(item) = lister.try_next().await.map_err(|e| self.error(dir, e))? {
+            let path = item.path().to_string();
+            // Some services list the directory itself.
+            if path == dir || path.is_empty() || path == "/" {
+                continue;
+            }
+            let is_dir = path.ends_with('/');
+            let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+            let size = if is_dir { None } else { Some(item.metadata().content_length()) };
+            out.push(Entry { path, name, is_dir, size });
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// Translate an opendal error into one that names the object and says what to do.
+    fn error(&self, path: &str, e: opendal::Error) -> Error {
+        let location = self.location(path);
+        let detail = describe(&e);
+        match e.kind() {
+            ErrorKind::NotFound => Error::NotFound { location },
+            ErrorKind::PermissionDenied => Error::PermissionDenied { location, detail },
+            ErrorKind::RangeNotSatisfied => {
+                Error::Other { location, detail: format!("short read: object shorter than the requested range (truncated?): {detail}") }
+            }
+            _ if is_connect_failure(&e) => Error::Unreachable { location, host: self.host.clone(), detail },
+            _ => Error::Other { location, detail },
+        }
+    }
+}
+
+/// The most useful part of an opendal error: the service's own error code and message when the
+/// response carried one, else the innermost cause.
+fn describe(e: &opendal::Error) -> String {
+    let text = e.to_string();
+    for tag in ["Code", "code"] {
+        if let Some(code) = between(&text, &format!("<{tag}>"), &format!("</{tag}>")) {
+            let msg = between(&text, "<Message>", "</Message>").unwrap_or_default();
+            return if msg.is_empty() { code.to_string() } else { format!("{code}: {msg}") };
+        }
+    }
+    let mut innermost = None;
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        innermost = Some(c.to_string());
+        cause = c.source();
+    }
+    let text = innermost.filter(|t| !t.is_empty()).unwrap_or(text);
+    format!("{}: {}", e.kind(), first_line(&text))
+}
+
+fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = s.find(open)? + open.len();
+    let end = s[start..].find(close)? + start;
+    Some(&s[start..end])
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+fn is_connect_failure(e: &opendal::Error) -> bool {
+    let mut chain = e.to_string();
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        chain.push_str(&next.to_string());
+        cause = next;
+    }
+    let chain = chain.to_ascii_lowercase();
+    ["connection refused", "dns error", "tcp connect", "error sending request", "failed to lookup", "connect error", "timed out"]
+        .iter()
+        .any(|needle| chain.contains(needle))
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `param` beats `option` beats the first environment variable that is set.
+fn pick(url: &StoreUrl, param: &str, option: &Option<String>, envs: &[&str]) -> Option<String> {
+    url.param(param)
+        .map(str::to_string)
+        .or_else(|| option.clone())
+        .or_else(|| envs.iter().find_map(|n| env(n)))
+}
+
+fn host_of(endpoint: &str) -> String {
+    let rest = endpoint.split_once("://").map(|(_, r)| r).unwrap_or(endpoint);
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
+fn s3(url: &StoreUrl, o: &Options) -> Result<(Operator, String), opendal::Error> {
+    let mut b = services::S3::default().bucket(&url.bucket).root(&format!("/{}", url.root));
+    let region = pick(url, "region", &o.region, &["AWS_REGION", "AWS_DEFAULT_REGION"]);
+    // Without a region opendal refuses to build; S3-compatible servers ignore it, and AWS answers
+    // a wrong one with a redirect error that names the right region.
+    b = b.region(region.as_deref().unwrap_or("us-east-1"));
+    let endpoint = pick(url, "endpoint", &o.endpoint, &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]);
+    if let Some(ep) = &endpoint {
+        b = b.endpoint(ep);
+    }
+    if let Some(p) = url.param("profile").map(str::to_string).or_else(|| o.profile.clone()) {
+        b = b.profile(&p);
+    }
+    if let Some(arn) = url.param("role_arn") {
+        b = b.role_arn(arn);
+    }
+    if let (Some(ak), Some(sk)) = (&o.access_key_id, &o.secret_access_key) {
+        b = b.access_key_id(ak).secret_access_key(sk);
+        if let Some(t) = &o.session_token {
+            b = b.session_token(t);
+        }
+    }
+    let path_style = url.flag("path_style").unwrap_or(None).or(o.path_style).unwrap_or(true);
+    if !path_style {
+        b = b.enable_virtual_host_style();
+    }
+    if url.flag("anonymous").unwrap_or(None).unwrap_or(o.anonymous) {
+        b = b.skip_signature();
+    }
+    let host = endpoint.map(|e| host_of(&e)).unwrap_or_else(|| {
+        format!("s3.{}.amazonaws.com", region.as_deref().unwrap_or("us-east-1"))
+    });
+    Ok((Operator::new(b)?, host))
+}
+
+fn oss(url: &StoreUrl, o: &Options) -> Result<(Operator, String), Error> {
+    let Some(endpoint) = pick(url, "endpoint", &o.endpoint, &["ALIBABA_CLOUD_OSS_ENDPOINT", "OSS_ENDPOINT"]) else {
+        return Err(Error::InvalidUrl {
+            url: url.to_string(),
+            reason: "OSS needs an endpoint: add ?endpoint=oss-<region>.aliyuncs.com, --endpoint, or ALIBABA_CLOUD_OSS_ENDPOINT".into(),
+        });
+    };
+    let endpoint = with_scheme(&endpoint);
+    let mut b = services::Oss::default().bucket(&url.bucket).root(&format!("/{}", url.root)).endpoint(&endpoint);
+    let ak = o.access_key_id.clone().or_else(|| env("ALIBABA_CLOUD_ACCESS_KEY_ID"));
+    let sk = o.secret_access_key.clone().or_else(|| env("ALIBABA_CLOUD_ACCESS_KEY_SECRET"));
+    if let (Some(ak), Some(sk)) = (ak, sk) {
+        b = b.access_key_id(&ak).access_key_secret(&sk);
+    }
+    if let Some(t) = o.session_token.clone().or_else(|| env("ALIBABA_CLOUD_SECURITY_TOKEN")) {
+        b = b.security_token(&t);
+    }
+    if url.flag("anonymous")?.unwrap_or(o.anonymous) {
+        b = b.skip_signature();
+    }
+    let op = Operator::new(b).map_err(|e| Error::InvalidUrl { url: url.to_string(), reason: e.to_string() })?;
+    Ok((op, host_of(&endpoint)))
+}
+
+fn cos(url: &StoreUrl, o: &Options) -> Result<(Operator, String), Error> {
+    let Some(endpoint) = pick(url, "endpoint", &o.endpoint, &["TENCENTCLOUD_COS_ENDPOINT", "COS_ENDPOINT"]) else {
+        return Err(Error::InvalidUrl {
+            url: url.to_string(),
+            reason: "COS needs an endpoint: add ?endpoint=cos.<region>.myqcloud.com or --endpoint".into(),
+        });
+    };
+    let endpoint = with_scheme(&endpoint);
+    let mut b = services::Cos::default().bucket(&url.bucket).root(&format!("/{}", url.root)).endpoint(&endpoint);
+    let id = o.access_key_id.clone().or_else(|| env("TENCENTCLOUD_SECRET_ID"));
+    let key = o.secret_access_key.clone().or_else(|| env("TENCENTCLOUD_SECRET_KEY"));
+    if let (Some(id), Some(key)) = (id, key) {
+        b = b.secret_id(&id).secret_key(&key);
+    }
+    let op = Operator::new(b).map_err(|e| Error::InvalidUrl { url: url.to_string(), reason: e.to_string() })?;
+    Ok((op, host_of(&endpoint)))
+}
+
+fn gcs(url: &StoreUrl, o: &Options) -> Result<(Operator, String), opendal::Error> {
+    let mut b = services::Gcs::default().bucket(&url.bucket).root(&format!("/{}", url.root));
+    let endpoint = pick(url, "endpoint", &o.endpoint, &["GCS_ENDPOINT"]);
+    if let Some(ep) = &endpoint {
+        b = b.endpoint(ep);
+    }
+    if let Some(p) = pick(url, "credential_path", &None, &["GOOGLE_APPLICATION_CREDENTIALS"]) {
+        b = b.credential_path(&p);
+    }
+    if url.flag("anonymous").unwrap_or(None).unwrap_or(o.anonymous) {
+        b = b.skip_signature().disable_vm_metadata();
+    }
+    let host = endpoint.map(|e| host_of(&e)).unwrap_or_else(|| "storage.googleapis.com".into());
+    Ok((Operator::new(b)?, host))
+}
+
+fn azblob(url: &StoreUrl, o: &Options) -> Result<(Operator, String), Error> {
+    let account = url.param("account").map(str::to_string).or_else(|| env("AZURE_STORAGE_ACCOUNT"));
+    let endpoint = pick(url, "endpoint", &o.endpoint, &["AZURE_STORAGE_ENDPOINT"])
+        .or_else(|| account.as_ref().map(|a| format!("https://{a}.blob.core.windows.net")));
+    let Some(endpoint) = endpoint else {
+        return Err(Error::InvalidUrl {
+            url: url.to_string(),
+            reason: "Azure needs a storage account: add ?account=NAME, or set AZURE_STORAGE_ACCOUNT".into(),
+        });
+    };
+    let mut b = services::Azblob::default().container(&url.bucket).root(&format!("/{}", url.root)).endpoint(&endpoint);
+    if let Some(a) = &account {
+        b = b.account_name(a);
+    }
+    if let Some(k) = o.secret_access_key.clone().or_else(|| env("AZURE_STORAGE_KEY")).or_else(|| env("AZURE_STORAGE_ACCESS_KEY")) {
+        b = b.account_key(&k);
+    }
+    if let Some(sas) = env("AZURE_STORAGE_SAS_TOKEN") {
+        b = b.sas_token(&sas);
+    }
+    let op = Operator::new(b).map_err(|e| Error::InvalidUrl { url: url.to_string(), reason: e.to_string() })?;
+    Ok((op, host_of(&endpoint)))
+}
+
+fn with_scheme(endpoint: &str) -> String {
+    if endpoint.contains("://") {
+        endpoint.to_string()
+    } else {
+        format!("https://{endpoint}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn local_folder_read_range_list() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("indices/abc")).unwrap();
+        std::fs::write(dir.path().join("index-0"), b"0123456789").unwrap();
+        std::fs::write(dir.path().join("indices/abc/meta-1.dat"), b"m").unwrap();
+        let store = BlobStore::open(dir.path().to_str().unwrap(), &Options::default()).unwrap();
+
+        assert_eq!(&store.read("index-0").await.unwrap()[..], b"0123456789");
+        assert_eq!(&store.read_range("index-0", 2..5).await.unwrap()[..], b"234");
+        assert_eq!(store.size("index-0").await.unwrap(), Some(10));
+        assert_eq!(store.size("nope").await.unwrap(), None);
+
+        let root = store.list("").await.unwrap();
+        let names: Vec<_> = root.iter().map(|e| (e.name.as_str(), e.is_dir)).collect();
+        assert_eq!(names, vec![("index-0", false), ("indices", true)]);
+        let sub = store.list("indices/abc/").await.unwrap();
+        assert_eq!(sub.len(), 1);
+        assert_eq!(sub[0].path, "indices/abc/meta-1.dat");
+        assert_eq!(sub[0].size, Some(1));
+
+        let mut s = store.stream("index-0").await.unwrap();
+        let mut all = Vec::new();
+        while let Some(chunk) = s.try_next().await.unwrap() {
+            all.extend_from_slice(&chunk);
+        }
+        assert_eq!(all, b"0123456789");
+    }
+
+    #[tokio::test]
+    async fn short_range_and_missing_object_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("blob"), b"abc").unwrap();
+        let store = BlobStore::open(dir.path().to_str().unwrap(), &Options::default()).unwrap();
+        let e = store.read_range("blob", 0..10).await.unwrap_err().to_string();
+        assert!(e.contains("blob") && e.contains("short read"), "{e}");
+        let e = store.read("missing").await.unwrap_err();
+        assert!(e.is_not_found());
+        assert!(e.to_string().ends_with("/missing: not found"), "{e}");
+    }
+
+    #[test]
+    fn missing_local_folder_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no/such/repo");
+        let e = BlobStore::open(missing.to_str().unwrap(), &Options::default()).unwrap_err();
+        assert!(e.is_not_found(), "{e}");
+        assert!(!missing.exists());
+    }
+
+    #[test]
+    fn every_backend_builds_from_its_url() {
+        // Azure account keys are base64; the others take any string.
+        let o = Options { access_key_id: Some("AK".into()), secret_access_key: Some("U0s=".into()), ..Default::default() };
+        for url in [
+            "s3://bucket/prefix?endpoint=http://127.0.0.1:1&region=us-west-2",
+            "s3://bucket?path_style=false&region=eu-west-1",
+            "oss://bucket/p?endpoint=oss-cn-hangzhou.aliyuncs.com",
+            "cos://bucket-125/p?endpoint=cos.ap-guangzhou.myqcloud.com",
+            "gs://bucket/p?anonymous=true",
+            "azblob://container/p?account=acct",
+            "memory://",
+        ] {
+            let s = BlobStore::open(url, &o).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert!(!s.location("x").contains('?'), "{url}");
+        }
+    }
+
+    #[test]
+    fn missing_endpoints_are_explained() {
+        let e = BlobStore::open("oss://bucket/p", &Options::default()).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("OSS needs an endpoint"), "{e}");
+        let e = BlobStore::open("cos://bucket/p", &Options::default()).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("COS needs an endpoint"), "{e}");
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let o = Options { secret_access_key: Some("hunter2".into()), session_token: Some("tok3n".into()), ..Default::default() };
+        let d = format!("{o:?}");
+        assert!(!d.contains("hunter2") && !d.contains("tok3n"), "{d}");
+    }
+}
