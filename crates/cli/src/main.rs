@@ -1,1 +1,116 @@
-fn main() {}
+//! `ferry`: move Elasticsearch and OpenSearch data between clusters, clouds and major versions.
+//!
+//! The binary is thin glue: argument parsing, output formats and exit codes live here; the work is
+//! done by the library crates.
+
+mod inspect;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ferry",
+    version,
+    about = "Move Elasticsearch and OpenSearch data between clusters, clouds and major versions",
+    long_about = "ferry reads Elasticsearch/OpenSearch snapshot repositories directly from a folder or \
+object store and moves what they hold where it needs to go.\n\n\
+Repository locations: a path or file:///path; s3://bucket/prefix; oss://bucket/prefix; \
+cos://bucket/prefix; gs://bucket/prefix; azblob://container/prefix?account=NAME. \
+Per-location settings go in the query string (s3://b/p?endpoint=http://127.0.0.1:9000&region=us-east-1&path_style=true); \
+they override the flags below, which override the standard environment variables \
+(AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, AWS_PROFILE, \
+ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET, TENCENTCLOUD_SECRET_ID/KEY, \
+GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_ACCOUNT/AZURE_STORAGE_KEY).",
+    after_help = "Exit codes: 0 success, 1 failure (the error line names the blob or host), 2 usage error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show what a snapshot repository holds: snapshots, indices, shards, metadata, templates.
+    #[command(
+        long_about = "Show what a snapshot repository holds.\n\n\
+Without options: a tree of snapshots → indices → shards (file count and bytes), with each snapshot's \
+state and the Elasticsearch/OpenSearch version that wrote it.\n\
+--snapshot S limits the tree to one snapshot; add --index I for that index's settings, mappings and aliases.\n\
+--templates prints the legacy, composable and component templates saved with a snapshot.",
+        after_help = "Examples:\n  ferry inspect /mnt/backups/es\n  ferry inspect s3://backups/prod?region=eu-west-1 --output json\n  ferry inspect ./repo --snapshot nightly-2024.03.22 --index logs-2024.03.22\n  ferry inspect ./repo --templates"
+    )]
+    Inspect(inspect::InspectArgs),
+}
+
+/// Object-store settings shared by every command that reads a repository.
+#[derive(Args, Clone, Default)]
+pub struct StoreArgs {
+    /// Object-store endpoint URL (S3-compatible servers, OSS, COS, Azure). Default: the provider's, or AWS_ENDPOINT_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    endpoint: Option<String>,
+    /// Region (S3). Default: AWS_REGION, then us-east-1.
+    #[arg(long, global = true)]
+    region: Option<String>,
+    /// Named profile from the AWS shared config/credentials files. Default: AWS_PROFILE.
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// Access key id. Prefer the environment (AWS_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_ID, …).
+    #[arg(long, global = true, requires = "secret_access_key")]
+    access_key_id: Option<String>,
+    /// Secret key. Prefer the environment: command lines are visible to other users.
+    #[arg(long, global = true, requires = "access_key_id", hide_env_values = true)]
+    secret_access_key: Option<String>,
+    /// Use path-style S3 addressing (default) or, with =false, virtual-hosted style.
+    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    path_style: Option<bool>,
+    /// Send unsigned requests (public buckets).
+    #[arg(long, global = true)]
+    anonymous: bool,
+}
+
+impl StoreArgs {
+    fn options(&self) -> blobstore::Options {
+        blobstore::Options {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: None,
+            path_style: self.path_style,
+            anonymous: self.anonymous,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("FERRY_LOG"))
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ferry: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Inspect(args) => inspect::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the context chain, outermost first.
+            eprintln!("ferry: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
