@@ -26,6 +26,8 @@ mod repository;
 pub mod version;
 pub mod xcontent;
 
-pub use model::{FileInfo, GlobalMetadata, IndexEntry, IndexMetadata, RepositoryData, ShardSnapshot, SnapshotEntry, SnapshotInfo};
+pub use model::{
+    FileInfo, GlobalMetadata, IndexEntry, IndexMetadata, RepositoryData, ShardIndex, ShardSnapshot, SnapshotEntry, SnapshotInfo,
+};
 pub use repository::{Error, Repository, Result};
 pub use version::{Distribution, Version};

@@ -317,6 +317,25 @@ pub struct ShardSnapshot {
     pub files: Vec<FileInfo>,
 }
 
+/// A shard's `index-<gen>` blob: every file any snapshot of the shard references, and which
+/// snapshot uses which blobs (ES `BlobStoreIndexShardSnapshots`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardIndex {
+    #[serde(default)]
+    pub files: Vec<FileInfo>,
+    /// Snapshot name → its blob names.
+    #[serde(default)]
+    pub snapshots: BTreeMap<String, ShardIndexSnapshot>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardIndexSnapshot {
+    #[serde(default)]
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub shard_state_id: Option<String>,
+}
+
 /// One Lucene file of a shard and the blob(s) holding it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileInfo {

@@ -19,7 +19,9 @@ use blobstore::BlobStore;
 use serde_json::Value;
 
 use crate::framing::{self, Codec, FramingError};
-use crate::model::{GlobalMetadata, IndexEntry, IndexMetadata, RepositoryData, ShardSnapshot, SnapshotEntry, SnapshotInfo, SnapshotInfoBlob};
+use crate::model::{
+    GlobalMetadata, IndexEntry, IndexMetadata, RepositoryData, ShardIndex, ShardSnapshot, SnapshotEntry, SnapshotInfo, SnapshotInfoBlob,
+};
 use crate::xcontent;
 
 #[derive(Debug, thiserror::Error)]
@@ -235,6 +237,27 @@ impl Repository {
             }
             other => other,
         }
+    }
+
+    /// A shard's current `index-<gen>`: named by `shard_generations` (ES ≥ 7.6), else the highest
+    /// numeric generation in the shard folder. Returns the blob's path with its content.
+    pub async fn shard_index(&self, index: &IndexEntry, shard: u32) -> Result<(String, ShardIndex)> {
+        let dir = self.shard_path(index, shard)?;
+        let generation = match index.shard_generations.get(shard as usize) {
+            Some(Some(g)) => g.clone(),
+            _ => self
+                .store
+                .list(&dir)
+                .await?
+                .iter()
+                .filter_map(|e| e.name.strip_prefix("index-")?.parse::<u64>().ok())
+                .max()
+                .map(|n| n.to_string())
+                .ok_or_else(|| blobstore::Error::NotFound { location: self.store.location(&format!("{dir}index-*")) })?,
+        };
+        let path = format!("{dir}index-{generation}");
+        let content = self.read_typed(&path, Codec::ShardSnapshots).await?;
+        Ok((path, content))
     }
 
     /// Read a checksummed blob and return its verified, decompressed body.
