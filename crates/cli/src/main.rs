@@ -24,7 +24,7 @@ they override the flags below, which override the standard environment variables
 (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, AWS_PROFILE, \
 ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET, TENCENTCLOUD_SECRET_ID/KEY, \
 GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_ACCOUNT/AZURE_STORAGE_KEY).",
-    after_help = "Exit codes: 0 success, 1 failure (the error line names the blob or host), 2 usage error."
+    after_help = "Exit codes: 0 success, 1 failure (the error line names the blob or host), 2 usage error (bad flags or location URL)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -110,7 +110,9 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line: the context chain, outermost first.
             eprintln!("ferry: error: {e:#}");
-            ExitCode::FAILURE
+            // A malformed location is a usage error, like a malformed flag.
+            let usage = matches!(e.downcast_ref::<blobstore::Error>(), Some(blobstore::Error::InvalidUrl { .. }));
+            ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }

@@ -2,8 +2,6 @@
 //! fixture repository is rejected, through the same `Repository` calls `ferry inspect` uses, with an
 //! error naming that blob.
 
-mod common;
-
 use snapshot::{IndexEntry, Repository, SnapshotEntry};
 
 /// Which repository call reads a blob.
@@ -43,8 +41,8 @@ async fn read(repo: &Repository, snap: &SnapshotEntry, kind: &Kind) -> Result<()
 async fn every_flip_and_truncation_of_every_metadata_blob_is_named() {
     let mut total_flips = 0usize;
     let mut total_blobs = 0usize;
-    for fixture in common::fixture_repos() {
-        let (store, files) = common::memory_copy(&fixture).await;
+    for fixture in testkit::fixture_repos() {
+        let (store, files) = testkit::memory_copy(&fixture).await;
         let repo = Repository::open(store.clone()).await.unwrap();
         let snap = repo.snapshots()[0].clone();
         let mut seen_kinds = [0usize; 5];
@@ -105,8 +103,8 @@ async fn every_flip_and_truncation_of_every_metadata_blob_is_named() {
 #[tokio::test]
 async fn stale_shard_generations_are_checksummed_too() {
     use snapshot::framing::{decode, Codec};
-    for fixture in common::fixture_repos() {
-        let (_, files) = common::memory_copy(&fixture).await;
+    for fixture in testkit::fixture_repos() {
+        let (_, files) = testkit::memory_copy(&fixture).await;
         for (path, bytes) in files.iter().filter(|(p, _)| p.starts_with("indices/") && p.rsplit('/').next().unwrap().starts_with("index-")) {
             decode(bytes, Codec::ShardSnapshots).unwrap_or_else(|e| panic!("{path}: {e}"));
             let mut b = bytes.clone();
@@ -120,8 +118,8 @@ async fn stale_shard_generations_are_checksummed_too() {
 /// parser, and the name/uuid cross-check against `snap-*.dat` catches edits to those.
 #[tokio::test]
 async fn truncated_or_inconsistent_repository_data_is_named() {
-    for fixture in common::fixture_repos() {
-        let (store, files) = common::memory_copy(&fixture).await;
+    for fixture in testkit::fixture_repos() {
+        let (store, files) = testkit::memory_copy(&fixture).await;
         let gen = Repository::open(store.clone()).await.unwrap().generation();
         let path = format!("index-{gen}");
         let original = files.iter().find(|(p, _)| *p == path).unwrap().1.clone();

@@ -1,0 +1,137 @@
+//! Test support shared by ferry's crates (dev-dependency only): the shared fixture repositories,
+//! in-memory copies of them, and a real S3 server (s3s-fs, which verifies SigV4) on 127.0.0.1.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use blobstore::BlobStore;
+
+/// `../shared` beside the checkout (override with FERRY_SHARED).
+pub fn shared_dir() -> PathBuf {
+    let dir = std::env::var_os("FERRY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    assert!(dir.join("fixtures/snapshots").is_dir(), "shared fixtures not found at {}; set FERRY_SHARED", dir.display());
+    dir
+}
+
+/// Every fixture repository, sorted by name.
+pub fn fixture_repos() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(shared_dir().join("fixtures/snapshots"))
+        .expect("fixtures/snapshots is readable")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    assert!(v.len() >= 6, "expected at least 6 fixture repositories, found {}", v.len());
+    v
+}
+
+/// The facts file the fixtures README describes for one repository.
+pub fn facts_path(repo: &Path) -> PathBuf {
+    let name = repo.file_name().expect("fixture has a name").to_string_lossy().into_owned();
+    shared_dir().join(format!("fixtures/expected/{name}.facts.json"))
+}
+
+/// Every file under `root`, as (relative path with `/`, bytes), sorted by path.
+pub fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).expect("readable directory") {
+            let p = e.expect("directory entry").path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
+                out.push((rel, std::fs::read(&p).expect("readable file")));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+/// Write `files` (as from [`files_under`]) below `root`, creating folders.
+pub fn write_files(root: &Path, files: &[(String, Vec<u8>)]) {
+    for (rel, bytes) in files {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("has a parent")).expect("create folder");
+        std::fs::write(&p, bytes).expect("write file");
+    }
+}
+
+/// A `memory://` store holding a copy of a fixture repository, and the files copied.
+pub async fn memory_copy(repo: &Path) -> (BlobStore, Vec<(String, Vec<u8>)>) {
+    let store = BlobStore::open("memory://", &Default::default()).expect("memory store");
+    let files = files_under(repo);
+    for (path, bytes) in &files {
+        store.operator().write(path, bytes.clone()).await.expect("memory write");
+    }
+    (store, files)
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port").local_addr().expect("local addr").port()
+}
+
+/// An s3s-fs server on 127.0.0.1 serving `root` (buckets are its sub-folders). Stopped on drop.
+pub struct S3Server {
+    child: Child,
+    pub port: u16,
+    pub access_key: &'static str,
+    pub secret_key: &'static str,
+}
+
+impl S3Server {
+    pub fn start(root: &Path) -> S3Server {
+        let bin = s3s_fs_binary();
+        let port = free_port();
+        let (access_key, secret_key) = ("FERRYTESTAK", "ferry-test-secret-key");
+        let child = Command::new(&bin)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--access-key", access_key, "--secret-key", secret_key])
+            .arg(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let server = S3Server { child, port, access_key, secret_key };
+        // A TCP probe, not an HTTP request: readiness must not depend on authentication.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "s3s-fs did not start listening on port {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `S3S_FS_BIN`, else `s3s-fs` on PATH, else cargo's bin folder. `.ci/run` installs it.
+fn s3s_fs_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("S3S_FS_BIN") {
+        return PathBuf::from(p);
+    }
+    let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("s3s-fs")).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("CARGO_HOME").or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo").into())) {
+        candidates.push(Path::new(&home).join("bin/s3s-fs"));
+    }
+    candidates.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!("s3s-fs not found: install it with `cargo install s3s-fs@0.14.1 --features binary --locked` (as .ci/run does) or set S3S_FS_BIN")
+    })
+}
