@@ -256,6 +256,10 @@ impl BlobStore {
             ErrorKind::RangeNotSatisfied => {
                 Error::Other { location, detail: format!("short read: object shorter than the requested range (truncated?): {detail}") }
             }
+            _ if detail.starts_with("NoSuchBucket") => Error::Other {
+                location,
+                detail: format!("bucket `{}` does not exist ({detail}); check the bucket name and region", self.url.bucket),
+            },
             _ if is_connect_failure(&e) => Error::Unreachable { location, host: self.host.clone(), detail },
             _ => Error::Other { location, detail },
         }
@@ -263,14 +267,13 @@ impl BlobStore {
 }
 
 /// The most useful part of an opendal error: the service's own error code and message when the
-/// response carried one, else the innermost cause.
+/// response carried one, else the innermost cause, else opendal's message without its context dump.
 fn describe(e: &opendal::Error) -> String {
     let text = e.to_string();
-    for tag in ["Code", "code"] {
-        if let Some(code) = between(&text, &format!("<{tag}>"), &format!("</{tag}>")) {
-            let msg = between(&text, "<Message>", "</Message>").unwrap_or_default();
-            return if msg.is_empty() { code.to_string() } else { format!("{code}: {msg}") };
-        }
+    let code = between(&text, "<Code>", "</Code>").or_else(|| between(&text, "code: \"", "\""));
+    if let Some(code) = code.filter(|c| !c.is_empty()) {
+        let msg = between(&text, "<Message>", "</Message>").or_else(|| between(&text, "message: \"", "\"")).unwrap_or_default();
+        return if msg.is_empty() { code.to_string() } else { format!("{code}: {msg}") };
     }
     let mut innermost = None;
     let mut cause = std::error::Error::source(e);
@@ -278,8 +281,11 @@ fn describe(e: &opendal::Error) -> String {
         innermost = Some(c.to_string());
         cause = c.source();
     }
-    let text = innermost.filter(|t| !t.is_empty()).unwrap_or(text);
-    format!("{}: {}", e.kind(), first_line(&text))
+    let message = innermost.filter(|t| !t.is_empty()).unwrap_or_else(|| match text.rsplit_once(" => ") {
+        Some((_, m)) => m.to_string(),
+        None => text.clone(),
+    });
+    format!("{}: {}", e.kind(), first_line(&message))
 }
 
 fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
