@@ -23,6 +23,7 @@
 pub mod framing;
 pub mod model;
 mod repository;
+pub mod shard_dir;
 pub mod version;
 pub mod xcontent;
 
@@ -30,4 +31,5 @@ pub use model::{
     FileInfo, GlobalMetadata, IndexEntry, IndexMetadata, RepositoryData, ShardIndex, ShardSnapshot, SnapshotEntry, SnapshotInfo,
 };
 pub use repository::{Error, Repository, Result};
+pub use shard_dir::ShardDirectory;
 pub use version::{Distribution, Version};

@@ -1,0 +1,231 @@
+//! The compression modes of stored-field chunks, chosen by the `.fdt` format name.
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+use super::lz4;
+use crate::input::{Endian, Input};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Lucene 5.0–8.6 BEST_SPEED: one LZ4 block, no length stored.
+    Lz4,
+    /// Lucene 5.0–8.6 BEST_COMPRESSION: VInt length + raw DEFLATE.
+    Deflate,
+    /// Lucene 8.7+ BEST_SPEED: a dictionary and ten LZ4 blocks that may copy from it.
+    Lz4WithDict,
+    /// Lucene 8.7+ BEST_COMPRESSION: a dictionary and ten DEFLATE blocks using it as preset dictionary.
+    DeflateWithDict,
+    /// Elasticsearch 8.14+ `Zstd814StoredFieldsFormat`: VInt length + one zstd frame.
+    Zstd,
+    /// OpenSearch custom-codecs `ZSTD`: a dictionary frame and blocks compressed against it.
+    ZstdWithDict,
+    /// OpenSearch custom-codecs `ZSTD_NO_DICT`: blocks of independent zstd frames.
+    ZstdNoDict,
+}
+
+impl Compression {
+    /// The mode named by an `.fdt` header, and whether the file uses the Lucene 9 chunk framing.
+    pub fn from_format(codec: &str) -> Option<(Compression, bool)> {
+        Some(match codec {
+            "Lucene50StoredFieldsFastData" => (Compression::Lz4, false),
+            "Lucene50StoredFieldsHighData" => (Compression::Deflate, false),
+            "Lucene87StoredFieldsFastData" => (Compression::Lz4WithDict, false),
+            "Lucene87StoredFieldsHighData" => (Compression::DeflateWithDict, false),
+            "Lucene90StoredFieldsFastData" => (Compression::Lz4WithDict, true),
+            "Lucene90StoredFieldsHighData" => (Compression::DeflateWithDict, true),
+            "ZstdStoredFields814Data" => (Compression::Zstd, true),
+            "CustomStoredFieldsZstdData" => (Compression::ZstdWithDict, true),
+            "CustomStoredFieldsZstdNoDictData" => (Compression::ZstdNoDict, true),
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Lz4 => "LZ4",
+            Compression::Deflate => "DEFLATE",
+            Compression::Lz4WithDict => "LZ4 with preset dictionary",
+            Compression::DeflateWithDict => "DEFLATE with preset dictionary",
+            Compression::Zstd => "zstd",
+            Compression::ZstdWithDict => "zstd with dictionary",
+            Compression::ZstdNoDict => "zstd without dictionary",
+        }
+    }
+}
+
+/// Decompression state reused across chunks.
+pub struct Decoder {
+    mode: Compression,
+    inflate: Decompress,
+    zstd: Option<zstd::bulk::Decompressor<'static>>,
+}
+
+impl Decoder {
+    pub fn new(mode: Compression) -> Self {
+        Decoder { mode, inflate: Decompress::new(false), zstd: None }
+    }
+
+    /// Decompress one piece (a chunk, or one slice of a sliced chunk) from the front of `input`
+    /// into all of `out`; returns the input bytes used.
+    pub fn decompress(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, String> {
+        match self.mode {
+            Compression::Lz4 => lz4::decompress(input, out, &[]).map_err(|e| e.to_string()),
+            Compression::Deflate => {
+                let mut i = Input::new(input, "", Endian::Big);
+                // Lucene writes nothing but a zero length for empty input.
+                let n = i.vint().map_err(|_| "truncated DEFLATE length".to_owned())? as usize;
+                let data = i.bytes(n).map_err(|_| format!("DEFLATE data of {n} bytes runs past the end of the file"))?;
+                if n == 0 && out.is_empty() {
+                    return Ok(i.pos());
+                }
+                inflate(&mut self.inflate, data, out, None)?;
+                Ok(i.pos())
+            }
+            Compression::Lz4WithDict => {
+                let mut i = Input::new(input, "", Endian::Big);
+                let (dict_len, block_len, blocks) = dict_layout(&mut i, out.len())?;
+                let mut lengths = Vec::with_capacity(blocks + 1);
+                for _ in 0..=blocks {
+                    lengths.push(i.vint().map_err(|_| "truncated LZ4 block lengths".to_owned())? as usize);
+                }
+                let (dict, rest) = out.split_at_mut(dict_len);
+                let mut pos = i.pos();
+                let take = |pos: &mut usize, n: usize| -> Result<&[u8], String> {
+                    let s = input.get(*pos..*pos + n).ok_or_else(|| format!("LZ4 block of {n} bytes runs past the end of the file"))?;
+                    *pos += n;
+                    Ok(s)
+                };
+                let src = take(&mut pos, lengths[0])?;
+                let used = lz4::decompress(src, dict, &[]).map_err(|e| format!("dictionary: {e}"))?;
+                if used != src.len() {
+                    return Err(format!("dictionary: {} of {} compressed bytes used", used, src.len()));
+                }
+                for (b, &n) in lengths[1..].iter().enumerate() {
+                    let src = take(&mut pos, n)?;
+                    let start = b * block_len;
+                    let end = (start + block_len).min(rest.len());
+                    let used = lz4::decompress(src, &mut rest[start..end], dict).map_err(|e| format!("block {b}: {e}"))?;
+                    if used != src.len() {
+                        return Err(format!("block {b}: {} of {} compressed bytes used", used, src.len()));
+                    }
+                }
+                Ok(pos)
+            }
+            Compression::DeflateWithDict => {
+                let mut i = Input::new(input, "", Endian::Big);
+                let (dict_len, block_len, blocks) = dict_layout(&mut i, out.len())?;
+                let (dict, rest) = out.split_at_mut(dict_len);
+                let n = i.vint().map_err(|_| "truncated dictionary length".to_owned())? as usize;
+                let data = i.bytes(n).map_err(|_| format!("dictionary of {n} compressed bytes runs past the end of the file"))?;
+                if n == 0 {
+                    if dict_len != 0 {
+                        return Err(format!("empty dictionary, expected {dict_len} bytes"));
+                    }
+                } else {
+                    inflate(&mut self.inflate, data, dict, None).map_err(|e| format!("dictionary: {e}"))?;
+                }
+                for b in 0..blocks {
+                    let n = i.vint().map_err(|_| "truncated block length".to_owned())? as usize;
+                    let data = i.bytes(n).map_err(|_| format!("block {b} of {n} compressed bytes runs past the end of the file"))?;
+                    let start = b * block_len;
+                    let end = (start + block_len).min(rest.len());
+                    inflate(&mut self.inflate, data, &mut rest[start..end], Some(dict)).map_err(|e| format!("block {b}: {e}"))?;
+                }
+                Ok(i.pos())
+            }
+            Compression::Zstd => {
+                let mut i = Input::new(input, "", Endian::Big);
+                let n = i.vint().map_err(|_| "truncated zstd length".to_owned())? as usize;
+                let data = i.bytes(n).map_err(|_| format!("zstd frame of {n} bytes runs past the end of the file"))?;
+                if n == 0 {
+                    return if out.is_empty() { Ok(i.pos()) } else { Err(format!("empty zstd frame, expected {} bytes", out.len())) };
+                }
+                self.unzstd(data, out, None)?;
+                Ok(i.pos())
+            }
+            Compression::ZstdWithDict | Compression::ZstdNoDict => {
+                let with_dict = self.mode == Compression::ZstdWithDict;
+                let mut i = Input::new(input, "", Endian::Big);
+                let dict_len = if with_dict { i.vint().map_err(|_| "truncated dictionary length".to_owned())? as usize } else { 0 };
+                let block_len = i.vint().map_err(|_| "truncated block length".to_owned())? as usize;
+                if dict_len > out.len() {
+                    return Err(format!("dictionary of {dict_len} bytes is larger than the {} bytes of the chunk", out.len()));
+                }
+                let (dict, rest) = out.split_at_mut(dict_len);
+                if with_dict {
+                    let n = i.vint().map_err(|_| "truncated dictionary length".to_owned())? as usize;
+                    let data = i.bytes(n).map_err(|_| "dictionary runs past the end of the file".to_owned())?;
+                    if dict_len > 0 {
+                        self.unzstd(data, dict, None).map_err(|e| format!("dictionary: {e}"))?;
+                    }
+                }
+                if !rest.is_empty() && block_len == 0 {
+                    return Err("block length 0".into());
+                }
+                let mut start = 0;
+                let mut b = 0;
+                while start < rest.len() {
+                    let end = (start + block_len).min(rest.len());
+                    let n = i.vint().map_err(|_| "truncated block length".to_owned())? as usize;
+                    let data = i.bytes(n).map_err(|_| format!("block {b} runs past the end of the file"))?;
+                    let d: &[u8] = dict;
+                    self.unzstd(data, &mut rest[start..end], if with_dict { Some(d) } else { None }).map_err(|e| format!("block {b}: {e}"))?;
+                    start = end;
+                    b += 1;
+                }
+                Ok(i.pos())
+            }
+        }
+    }
+
+    fn unzstd(&mut self, data: &[u8], out: &mut [u8], dict: Option<&[u8]>) -> Result<(), String> {
+        let n = match dict {
+            Some(d) => zstd::bulk::Decompressor::with_dictionary(d).and_then(|mut z| z.decompress_to_buffer(data, out)),
+            None => {
+                if self.zstd.is_none() {
+                    self.zstd = Some(zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?);
+                }
+                self.zstd.as_mut().expect("set").decompress_to_buffer(data, out)
+            }
+        }
+        .map_err(|e| format!("zstd: {e}"))?;
+        if n != out.len() {
+            return Err(format!("zstd frame holds {n} bytes, expected {}", out.len()));
+        }
+        Ok(())
+    }
+}
+
+/// `dictLength`, `blockLength` and the number of blocks after the dictionary (8.7+ dictionary modes).
+fn dict_layout(i: &mut Input<'_>, total: usize) -> Result<(usize, usize, usize), String> {
+    let dict_len = i.vint().map_err(|_| "truncated dictionary length".to_owned())? as usize;
+    let block_len = i.vint().map_err(|_| "truncated block length".to_owned())? as usize;
+    if dict_len > total {
+        return Err(format!("dictionary of {dict_len} bytes is larger than the {total} bytes of the chunk"));
+    }
+    let rest = total - dict_len;
+    if rest > 0 && block_len == 0 {
+        return Err("block length 0".into());
+    }
+    let blocks = if rest == 0 { 0 } else { rest.div_ceil(block_len) };
+    if blocks > 1 << 20 {
+        return Err(format!("{blocks} blocks in one chunk"));
+    }
+    Ok((dict_len, block_len, blocks))
+}
+
+/// Inflate raw DEFLATE `data` into exactly `out`.
+fn inflate(z: &mut Decompress, data: &[u8], out: &mut [u8], dict: Option<&[u8]>) -> Result<(), String> {
+    z.reset(false);
+    if let Some(d) = dict {
+        if !d.is_empty() {
+            z.set_dictionary(d).map_err(|e| format!("DEFLATE dictionary: {e}"))?;
+        }
+    }
+    let status = z.decompress(data, out, FlushDecompress::Finish).map_err(|e| format!("DEFLATE: {e}"))?;
+    let produced = z.total_out() as usize;
+    if produced != out.len() || status != Status::StreamEnd {
+        return Err(format!("DEFLATE stream holds {}{} bytes, expected {}", produced, if status == Status::StreamEnd { "" } else { "+" }, out.len()));
+    }
+    Ok(())
+}
