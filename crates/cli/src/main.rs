@@ -3,6 +3,7 @@
 //! The binary is thin glue: argument parsing, output formats and exit codes live here; the work is
 //! done by the library crates.
 
+mod export;
 mod inspect;
 mod output;
 
@@ -43,6 +44,20 @@ state and the Elasticsearch/OpenSearch version that wrote it.\n\
         after_help = "Examples:\n  ferry inspect /mnt/backups/es\n  ferry inspect s3://backups/prod?region=eu-west-1 --output json\n  ferry inspect ./repo --snapshot nightly-2024.03.22 --index logs-2024.03.22\n  ferry inspect ./repo --templates"
     )]
     Inspect(inspect::InspectArgs),
+    /// Write every live document of a snapshot (or a Lucene folder) to NDJSON files, one per index.
+    #[command(
+        long_about = "Write every live document of a snapshot to NDJSON files, one per index, reading the \
+Lucene segments straight from the repository: no cluster, no restore, nothing staged on disk.\n\n\
+Each line is {\"_index\",\"_id\",\"_type\"?,\"_routing\"?,\"_source\"} (--format bulk: an action line and \
+the source, ready for the _bulk API). Deleted documents (hard and soft deletes) are left out; nested \
+documents travel inside their parent's _source. Every _source comes out as single-line JSON, converted \
+from SMILE, CBOR or YAML where it was stored that way.\n\n\
+--lucene-dir reads a plain Lucene index folder instead, such as a stopped node's \
+indices/<uuid>/<shard>/index: disaster recovery without a snapshot.",
+        after_help = "Examples:\n  ferry export samples/repo --out export/\n  ferry export s3://backups/prod --snapshot nightly --index 'logs-*,-logs-2023*' --out /data/export --compress zstd\n  ferry export --lucene-dir /var/lib/elasticsearch/nodes/0/indices/Ab12x/0/index --index-name logs --out recovered/\n\n\
+Exit codes: 0 success, 1 failure (the error names the shard and file), 2 usage error."
+    )]
+    Export(export::ExportArgs),
 }
 
 /// Object-store settings shared by every command that reads a repository.
@@ -103,6 +118,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Inspect(args) => inspect::run(args).await,
+            Command::Export(args) => export::run(args).await,
         }
     });
     match result {

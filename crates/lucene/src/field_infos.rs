@@ -40,6 +40,8 @@ pub struct FieldInfo {
     pub doc_values: DocValuesType,
     /// Generation of the doc-values update holding this field's values; -1 = the segment's own.
     pub dv_gen: i64,
+    /// Lucene 10 doc-values skip index (its doc-values metadata entry then carries a skipper).
+    pub dv_skip_index: bool,
     pub attributes: Vec<(String, String)>,
 }
 
@@ -113,9 +115,7 @@ pub fn parse(data: &[u8], file: &str, id: &[u8; ID_LEN], suffix: &str) -> Result
         let _index_options = input.u8()?;
         let dv_byte = input.u8()?;
         let doc_values = DocValuesType::from_byte(dv_byte).ok_or_else(|| input.corrupt(format!("invalid doc-values type {dv_byte} for {name}")))?;
-        if matches!(format, Format::L94) && version >= 2 {
-            let _skip_index = input.u8()?;
-        }
+        let dv_skip_index = if matches!(format, Format::L94) && version >= 2 { input.u8()? != 0 } else { false };
         let dv_gen = input.i64()?;
         let attributes = if matches!(format, Format::L50) && version < 1 { input.legacy_string_map()? } else { input.string_map()? };
         match format {
@@ -149,7 +149,7 @@ pub fn parse(data: &[u8], file: &str, id: &[u8; ID_LEN], suffix: &str) -> Result
         if by_number[slot].is_some() {
             return Err(input.corrupt(format!("field number {number} used twice")));
         }
-        by_number[slot] = Some(FieldInfo { name, number, soft_deletes, doc_values, dv_gen, attributes });
+        by_number[slot] = Some(FieldInfo { name, number, soft_deletes, doc_values, dv_gen, dv_skip_index, attributes });
     }
     if input.remaining() != 0 {
         return Err(input.corrupt(format!("{} unexpected bytes after the fields", input.remaining())));

@@ -91,7 +91,7 @@ impl Segment {
         };
         let mut soft_deleted = 0;
         if let Some(field) = fields.soft_deletes_field() {
-            if let Some(docs) = doc_values::docs_with_field(dir.as_ref(), inner.as_ref(), &info, &sc.id, field)? {
+            if let Some(docs) = doc_values::docs_with_field(dir.as_ref(), inner.as_ref(), &info, &sc.id, &fields, field)? {
                 let bits = live.get_or_insert_with(|| Bits::all_set(max_doc));
                 docs.for_each(|doc| {
                     if bits.get(doc) {

@@ -33,9 +33,10 @@ impl Compression {
             "Lucene87StoredFieldsHighData" => (Compression::DeflateWithDict, false),
             "Lucene90StoredFieldsFastData" => (Compression::Lz4WithDict, true),
             "Lucene90StoredFieldsHighData" => (Compression::DeflateWithDict, true),
-            "ZstdStoredFields814Data" => (Compression::Zstd, true),
-            "CustomStoredFieldsZstdData" => (Compression::ZstdWithDict, true),
-            "CustomStoredFieldsZstdNoDictData" => (Compression::ZstdNoDict, true),
+            // Formats built on Lucene90CompressingStoredFieldsFormat write their format name as is.
+            "ZstdStoredFields814" => (Compression::Zstd, true),
+            "CustomStoredFieldsZstd" => (Compression::ZstdWithDict, true),
+            "CustomStoredFieldsZstdNoDict" => (Compression::ZstdNoDict, true),
             _ => return None,
         })
     }
@@ -134,6 +135,10 @@ impl Decoder {
                 Ok(i.pos())
             }
             Compression::Zstd => {
+                // Zstd814 writes nothing at all for an empty chunk.
+                if out.is_empty() {
+                    return Ok(0);
+                }
                 let mut i = Input::new(input, "", Endian::Big);
                 let n = i.vint().map_err(|_| "truncated zstd length".to_owned())? as usize;
                 let data = i.bytes(n).map_err(|_| format!("zstd frame of {n} bytes runs past the end of the file"))?;

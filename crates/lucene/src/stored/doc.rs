@@ -33,11 +33,23 @@ pub struct StoredDoc<'a> {
     endian: Endian,
     file: &'a str,
     doc: u32,
+    position: u64,
 }
 
 impl<'a> StoredDoc<'a> {
     pub(crate) fn new(data: &'a [u8], num_fields: u32, endian: Endian, file: &'a str, doc: u32) -> Self {
-        StoredDoc { data, num_fields, endian, file, doc }
+        StoredDoc { data, num_fields, endian, file, doc, position: 0 }
+    }
+
+    pub(crate) fn at(mut self, position: u64) -> Self {
+        self.position = position;
+        self
+    }
+
+    /// How far into the stored-fields file the scan has read (the end of this document's chunk):
+    /// progress for long scans.
+    pub fn position(&self) -> u64 {
+        self.position
     }
 
     /// The encoded size of the document's stored fields.

@@ -215,7 +215,7 @@ impl StoredFieldsReader {
                 }
                 let body = &data[offsets[i]..offsets[i + 1]];
                 stats.docs += 1;
-                visit(doc, StoredDoc::new(body, num_fields[i], endian, &file, doc))?;
+                visit(doc, StoredDoc::new(body, num_fields[i], endian, &file, doc).at(window.position()))?;
             }
             next_doc = doc_base + num_docs;
         }
@@ -241,7 +241,7 @@ fn meta_bytes(dir: &dyn Directory, segment: &str, id: &[u8; ID_LEN]) -> Result<(
     if !header.codec.ends_with("Meta") {
         return Err(Error::corrupt(&file, format!("format `{}`, expected a stored-fields index meta format", header.codec)));
     }
-    header.expect(&file, &[header.codec.as_str()], 0..=3, Some(id), Some(""))?;
+    header.expect(&file, &[header.codec.as_str()], 0..=4, Some(id), Some(""))?;
     let pos = input.pos();
     Ok((file, bytes, pos))
 }

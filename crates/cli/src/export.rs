@@ -1,0 +1,637 @@
+//! `ferry export`: every live document of a snapshot (or of a plain Lucene folder) to NDJSON files,
+//! one per index, read straight from the repository with no cluster involved.
+
+use std::fs::File;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use futures::{StreamExt, TryStreamExt};
+use lucene::Directory;
+use serde::Serialize;
+use snapshot::Repository;
+
+use crate::output::{self, Format};
+use crate::StoreArgs;
+
+/// Lines are gathered into batches of about this size before they are compressed and written.
+const BATCH_BYTES: usize = 1 << 20;
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Repository location (path, file://, s3://, oss://, cos://, gs://, azblob://).
+    #[arg(value_name = "REPO", required_unless_present = "lucene_dir", conflicts_with = "lucene_dir")]
+    repo: Option<String>,
+    /// Snapshot to export (name or uuid). Default: the newest snapshot in the repository.
+    #[arg(long, short = 's')]
+    snapshot: Option<String>,
+    /// Indices to export: names or wildcards (`logs-*`), comma-separated or repeated; a leading `-`
+    /// excludes (`*,-.kibana*`). Default: every index of the snapshot.
+    #[arg(long, short = 'i', value_name = "PATTERN", value_delimiter = ',')]
+    index: Vec<String>,
+    /// Read a plain Lucene index folder instead of a repository, e.g. a stopped node's
+    /// `nodes/0/indices/<uuid>/<shard>/index` or `indices/<uuid>/<shard>/index`.
+    #[arg(long, value_name = "PATH")]
+    lucene_dir: Option<PathBuf>,
+    /// Index name written into the documents with --lucene-dir. Default: the index uuid from the
+    /// folder path (`…/<uuid>/<shard>/index`), else the folder's name.
+    #[arg(long, requires = "lucene_dir")]
+    index_name: Option<String>,
+    /// Output folder (created if missing). One file per index: `<index>.ndjson[.gz|.zst]`.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Line format: `ndjson` (one document per line) or `bulk` (action + source lines, ready for `_bulk`).
+    #[arg(long, value_enum, default_value_t = LineFormat::Ndjson)]
+    format: LineFormat,
+    /// Compress the output files.
+    #[arg(long, value_enum, default_value_t = Compress::None)]
+    compress: Compress,
+    /// Shards read in parallel. Default: the number of CPUs.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Skip (and count) documents without a stored `_source` instead of failing: their content
+    /// cannot be exported (`_source` disabled in the mapping, or ES 8 synthetic source).
+    #[arg(long)]
+    allow_missing_source: bool,
+    /// Summary format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Format::Text)]
+    output: Format,
+    /// Hide the progress bar (it is shown only when stderr is a terminal).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineFormat {
+    /// `{"_index","_id","_type"?,"_routing"?,"_source"}` per line.
+    Ndjson,
+    /// `{"index":{"_index","_id","_type"?,"routing"?}}` then the source, per document.
+    Bulk,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compress {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compress {
+    fn extension(self) -> &'static str {
+        match self {
+            Compress::None => "",
+            Compress::Gzip => ".gz",
+            Compress::Zstd => ".zst",
+        }
+    }
+}
+
+/// One shard (or one Lucene folder) to read.
+struct Unit {
+    /// Position of the index in `Plan::indices`.
+    index: usize,
+    label: String,
+    dir: Arc<dyn Directory>,
+    /// Bytes of stored-field data (or compound files) to scan, for progress.
+    weight: u64,
+}
+
+struct Plan {
+    snapshot: Option<String>,
+    indices: Vec<String>,
+    units: Vec<Unit>,
+}
+
+pub async fn run(args: ExportArgs) -> Result<()> {
+    let runtime = tokio::runtime::Handle::current();
+    let plan = match (&args.repo, &args.lucene_dir) {
+        (_, Some(path)) => plan_lucene_dir(path, args.index_name.as_deref())?,
+        (Some(repo), None) => plan_snapshot(repo, &args, runtime).await?,
+        (None, None) => unreachable!("clap requires REPO or --lucene-dir"),
+    };
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)).max(1);
+    let settings = Settings { format: args.format, compress: args.compress, allow_missing_source: args.allow_missing_source };
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let out = args.out.clone();
+    let summary = tokio::task::spawn_blocking(move || execute(plan, &out, jobs, settings, show_progress)).await??;
+    match args.output {
+        Format::Json => output::print_json(&summary)?,
+        Format::Text => print!("{}", summary.to_text()),
+    }
+    if summary.missing_source > 0 {
+        eprintln!("ferry: warning: {} document(s) had no _source and were skipped", summary.missing_source);
+    }
+    Ok(())
+}
+
+async fn plan_snapshot(location: &str, args: &ExportArgs, runtime: tokio::runtime::Handle) -> Result<Plan> {
+    let store = blobstore::BlobStore::open(location, &args.store.options())?;
+    let repo = Repository::open(store.clone()).await?;
+    let snap = match &args.snapshot {
+        Some(s) => repo.snapshot(s)?.clone(),
+        None => repo.snapshots().last().cloned().context("the repository holds no snapshots")?,
+    };
+    let all: Vec<&str> = repo.indices_of(&snap).map(|(name, _)| name).collect();
+    let patterns = Patterns::new(&args.index);
+    let mut indices: Vec<String> = all.iter().filter(|n| patterns.matches(n)).map(|s| s.to_string()).collect();
+    if indices.is_empty() {
+        bail!("no index of snapshot `{}` matches {}; it has: {}", snap.name, args.index.join(","), all.join(", "));
+    }
+    indices.sort();
+    // Shard file lists, fetched concurrently.
+    let mut jobs = Vec::new();
+    for (i, name) in indices.iter().enumerate() {
+        let entry = repo.index_of(&snap, name)?;
+        let meta = repo.index_metadata(&snap, name).await?;
+        refuse_synthetic_source(name, &meta)?;
+        let shards = meta.number_of_shards;
+        for shard in 0..shards {
+            jobs.push((i, name.clone(), entry.clone(), shard));
+        }
+    }
+    let repo = &repo;
+    let snap = &snap;
+    let units: Vec<Unit> = futures::stream::iter(jobs)
+        .map(|(i, name, entry, shard)| {
+            let store = store.clone();
+            let runtime = runtime.clone();
+            async move {
+                let files = repo.shard_snapshot(snap, &entry, shard).await?;
+                let path = repo.shard_path(&entry, shard)?;
+                let weight = files.files.iter().filter(|f| is_stored_or_compound(&f.physical_name)).map(|f| f.length).sum();
+                let dir = snapshot::ShardDirectory::new(store, path, &files, runtime).map_err(anyhow::Error::msg)?;
+                anyhow::Ok(Unit { index: i, label: format!("{name}[{shard}]"), dir: Arc::new(dir), weight })
+            }
+        })
+        .buffer_unordered(32)
+        .try_collect()
+        .await?;
+    Ok(Plan { snapshot: Some(snap.name.clone()), indices, units })
+}
+
+fn refuse_synthetic_source(name: &str, meta: &snapshot::IndexMetadata) -> Result<()> {
+    let synthetic = meta.settings.get("index.mapping.source.mode").and_then(|v| v.as_str()) == Some("synthetic")
+        || meta.mappings.iter().any(|m| m.mapping.pointer("/_source/mode").and_then(|v| v.as_str()) == Some("synthetic"));
+    if synthetic {
+        bail!("index `{name}` uses synthetic _source (ES 8): documents have no stored _source to export; exclude it with --index '*,-{name}'");
+    }
+    Ok(())
+}
+
+fn is_stored_or_compound(name: &str) -> bool {
+    name.ends_with(".fdt") || name.ends_with(".cfs")
+}
+
+fn plan_lucene_dir(path: &Path, index_name: Option<&str>) -> Result<Plan> {
+    let dir = lucene::FsDirectory::open(path)?;
+    let name = match index_name {
+        Some(n) => n.to_owned(),
+        None => default_index_name(path),
+    };
+    let weight = dir
+        .list()?
+        .iter()
+        .filter(|f| is_stored_or_compound(f))
+        .filter_map(|f| std::fs::metadata(path.join(f)).ok())
+        .map(|m| m.len())
+        .sum();
+    Ok(Plan { snapshot: None, indices: vec![name.clone()], units: vec![Unit { index: 0, label: name, dir: Arc::new(dir), weight }] })
+}
+
+/// `…/indices/<uuid>/<shard>/index` → `<uuid>`; otherwise the folder's own name.
+fn default_index_name(path: &Path) -> String {
+    let parts: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let n = parts.len();
+    if n >= 3 && parts[n - 1] == "index" && parts[n - 2].chars().all(|c| c.is_ascii_digit()) {
+        return parts[n - 3].clone();
+    }
+    parts.last().cloned().filter(|s| !s.is_empty() && s != "." && s != "/").unwrap_or_else(|| "index".into())
+}
+
+/// ES-style index patterns: names with `*`/`?` wildcards; a leading `-` excludes.
+struct Patterns {
+    include: Vec<String>,
+    exclude: Vec<String>,
+}
+
+impl Patterns {
+    fn new(raw: &[String]) -> Self {
+        let mut include = Vec::new();
+        let mut exclude = Vec::new();
+        for p in raw.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            match p.strip_prefix('-') {
+                Some(x) => exclude.push(x.to_owned()),
+                None => include.push(p.to_owned()),
+            }
+        }
+        Patterns { include, exclude }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        let included = self.include.is_empty() || self.include.iter().any(|p| p == "_all" || glob(p, name));
+        included && !self.exclude.iter().any(|p| glob(p, name))
+    }
+}
+
+fn glob(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // Iterative wildcard matching with backtracking to the last `*`.
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[derive(Clone, Copy)]
+struct Settings {
+    format: LineFormat,
+    compress: Compress,
+    allow_missing_source: bool,
+}
+
+/// One output file, shared by the workers reading that index's shards. Each worker compresses
+/// its own batches (complete gzip members / zstd frames, which concatenate into a valid file), so
+/// compression runs in parallel and the lock is held only to append bytes.
+struct OutFile {
+    tmp: PathBuf,
+    path: PathBuf,
+    file: Mutex<std::io::BufWriter<File>>,
+    docs: AtomicU64,
+    source_bytes: AtomicU64,
+    shards: AtomicU64,
+}
+
+#[derive(Default)]
+struct Counters {
+    docs: AtomicU64,
+    source_bytes: AtomicU64,
+    scanned: AtomicU64,
+    missing_source: AtomicU64,
+    nested: AtomicU64,
+}
+
+fn execute(plan: Plan, out_dir: &Path, jobs: usize, settings: Settings, show_progress: bool) -> Result<Summary> {
+    let started = Instant::now();
+    let mut outputs = Vec::new();
+    for name in &plan.indices {
+        let file_name = format!("{}.ndjson{}", name.replace(['/', '\\'], "_"), settings.compress.extension());
+        let path = out_dir.join(&file_name);
+        let tmp = out_dir.join(format!(".{file_name}.part"));
+        let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        outputs.push(OutFile {
+            tmp,
+            path,
+            file: Mutex::new(std::io::BufWriter::with_capacity(BATCH_BYTES, file)),
+            docs: AtomicU64::new(0),
+            source_bytes: AtomicU64::new(0),
+            shards: AtomicU64::new(0),
+        });
+    }
+    let total_weight: u64 = plan.units.iter().map(|u| u.weight).sum();
+    let counters = Counters::default();
+    let progress = Progress::new(show_progress, total_weight);
+    // Biggest shards first, so the last worker is not left with a giant one.
+    let mut order: Vec<usize> = (0..plan.units.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(plan.units[i].weight));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(plan.units.len()).max(1) {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&u) = order.get(i) else { break };
+                    let unit = &plan.units[u];
+                    let index = &plan.indices[unit.index];
+                    if let Err(e) = export_unit(unit, index, &outputs[unit.index], settings, &counters, &progress) {
+                        failed.store(true, Ordering::Relaxed);
+                        errors.lock().expect("lock").push(e.context(format!("exporting {}", unit.label)));
+                    }
+                }
+            });
+        }
+        if show_progress {
+            scope.spawn(|| {
+                while next.load(Ordering::Relaxed) < order.len() + jobs && !failed.load(Ordering::Relaxed) {
+                    progress.draw(&counters, started);
+                    std::thread::sleep(Duration::from_millis(200));
+                    if progress.done.load(Ordering::Relaxed) {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    progress.finish();
+    let mut errors = errors.into_inner().expect("lock");
+    if let Some(e) = errors.pop() {
+        for o in &outputs {
+            let _ = std::fs::remove_file(&o.tmp);
+        }
+        return Err(e);
+    }
+    let mut indices = Vec::new();
+    for (name, o) in plan.indices.iter().zip(outputs) {
+        let mut w = o.file.into_inner().expect("lock");
+        w.flush().with_context(|| format!("writing {}", o.tmp.display()))?;
+        w.get_ref().sync_all().with_context(|| format!("writing {}", o.tmp.display()))?;
+        drop(w);
+        std::fs::rename(&o.tmp, &o.path).with_context(|| format!("renaming {} to {}", o.tmp.display(), o.path.display()))?;
+        indices.push(IndexSummary {
+            index: name.clone(),
+            shards: o.shards.load(Ordering::Relaxed),
+            docs: o.docs.load(Ordering::Relaxed),
+            source_bytes: o.source_bytes.load(Ordering::Relaxed),
+            file: o.path.display().to_string(),
+        });
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let docs = counters.docs.load(Ordering::Relaxed);
+    let source_bytes = counters.source_bytes.load(Ordering::Relaxed);
+    Ok(Summary {
+        snapshot: plan.snapshot,
+        format: settings.format,
+        compress: settings.compress,
+        docs,
+        source_bytes,
+        missing_source: counters.missing_source.load(Ordering::Relaxed),
+        nested_skipped: counters.nested.load(Ordering::Relaxed),
+        elapsed_seconds: elapsed,
+        docs_per_second: docs as f64 / elapsed.max(1e-9),
+        source_mb_per_second: source_bytes as f64 / 1e6 / elapsed.max(1e-9),
+        indices,
+    })
+}
+
+/// Read one shard and append its documents to the index's file.
+fn export_unit(unit: &Unit, index: &str, out: &OutFile, settings: Settings, counters: &Counters, progress: &Progress) -> Result<()> {
+    let lucene = lucene::Index::open(unit.dir.clone())?;
+    let index_json = serde_json::to_string(index)?;
+    let mut batch: Vec<u8> = Vec::with_capacity(BATCH_BYTES + (64 << 10));
+    let mut compressed = Vec::new();
+    let mut scanned_total = 0u64;
+    for s in 0..lucene.segments().len() {
+        let segment = lucene.open_segment(s)?;
+        let fields = esdoc::EsFields::of(&segment.fields);
+        let (mut emitted, mut nested, mut missing) = (0u64, 0u64, 0u64);
+        let mut source_bytes = 0u64;
+        let mut reported = 0u64;
+        let mut since_flush = 0u32;
+        segment.scan(0, |_, doc| {
+            let Some(d) = esdoc::decode(&doc, &fields).map_err(to_lucene)? else {
+                nested += 1;
+                return Ok(());
+            };
+            let Some(source) = d.source else {
+                if settings.allow_missing_source {
+                    missing += 1;
+                    return Ok(());
+                }
+                return Err(lucene::Error::corrupt(
+                    doc.file(),
+                    format!("document `{}` has no stored _source (disabled in the mapping?); rerun with --allow-missing-source to skip such documents", d.id),
+                ));
+            };
+            write_line(&mut batch, &index_json, &d, source, settings.format).map_err(|e| lucene::Error::corrupt(doc.file(), format!("document `{}`: {e}", d.id)))?;
+            emitted += 1;
+            source_bytes += source.len() as u64;
+            since_flush += 1;
+            if batch.len() >= BATCH_BYTES {
+                flush(out, &mut batch, &mut compressed, settings.compress).map_err(|e| lucene::Error::Io { file: out.tmp.display().to_string(), source: e })?;
+                counters.docs.fetch_add(u64::from(since_flush), Ordering::Relaxed);
+                since_flush = 0;
+                progress.add(&counters.scanned, doc.position() - reported);
+                reported = doc.position();
+            }
+            Ok(())
+        })?;
+        counters.docs.fetch_add(u64::from(since_flush), Ordering::Relaxed);
+        // Every live document must be accounted for: exported, nested child, or skipped on request.
+        let live = u64::from(segment.num_live());
+        if emitted + nested + missing != live {
+            bail!("segment {}: {live} live documents but {emitted} exported, {nested} nested, {missing} without _source", segment.info.name);
+        }
+        counters.source_bytes.fetch_add(source_bytes, Ordering::Relaxed);
+        counters.nested.fetch_add(nested, Ordering::Relaxed);
+        counters.missing_source.fetch_add(missing, Ordering::Relaxed);
+        out.docs.fetch_add(emitted, Ordering::Relaxed);
+        out.source_bytes.fetch_add(source_bytes, Ordering::Relaxed);
+        let fdt_len = segment.stored_fields().file_len();
+        scanned_total += fdt_len;
+        progress.add(&counters.scanned, fdt_len.saturating_sub(reported));
+    }
+    flush(out, &mut batch, &mut compressed, settings.compress).with_context(|| format!("writing {}", out.tmp.display()))?;
+    // The rest of the shard's weight (compound-file bytes that are not stored fields).
+    progress.add(&counters.scanned, unit.weight.saturating_sub(scanned_total));
+    out.shards.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+fn to_lucene(e: esdoc::Error) -> lucene::Error {
+    match e {
+        esdoc::Error::Lucene(e) => e,
+        esdoc::Error::Document { file, doc, id, detail } => lucene::Error::corrupt(file, format!("document {doc} (_id {id}): {detail}")),
+    }
+}
+
+fn write_line(out: &mut Vec<u8>, index_json: &str, d: &esdoc::EsDoc<'_>, source: &[u8], format: LineFormat) -> Result<(), String> {
+    let str_field = |out: &mut Vec<u8>, key: &[u8], v: &str| {
+        out.extend_from_slice(key);
+        serde_json::to_writer(&mut *out, v).expect("vec");
+    };
+    match format {
+        LineFormat::Ndjson => {
+            out.extend_from_slice(b"{\"_index\":");
+            out.extend_from_slice(index_json.as_bytes());
+            str_field(out, b",\"_id\":", &d.id);
+            if let Some(t) = d.doc_type {
+                str_field(out, b",\"_type\":", t);
+            }
+            if let Some(r) = d.routing {
+                str_field(out, b",\"_routing\":", r);
+            }
+            out.extend_from_slice(b",\"_source\":");
+            esdoc::append_json(source, out)?;
+            out.extend_from_slice(b"}\n");
+        }
+        LineFormat::Bulk => {
+            out.extend_from_slice(b"{\"index\":{\"_index\":");
+            out.extend_from_slice(index_json.as_bytes());
+            str_field(out, b",\"_id\":", &d.id);
+            if let Some(t) = d.doc_type {
+                str_field(out, b",\"_type\":", t);
+            }
+            if let Some(r) = d.routing {
+                str_field(out, b",\"routing\":", r);
+            }
+            out.extend_from_slice(b"}}\n");
+            esdoc::append_json(source, out)?;
+            out.push(b'\n');
+        }
+    }
+    Ok(())
+}
+
+fn flush(out: &OutFile, batch: &mut Vec<u8>, scratch: &mut Vec<u8>, compress: Compress) -> std::io::Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let bytes: &[u8] = match compress {
+        Compress::None => batch,
+        Compress::Gzip => {
+            scratch.clear();
+            let mut enc = flate2::write::GzEncoder::new(&mut *scratch, flate2::Compression::new(6));
+            enc.write_all(batch)?;
+            enc.finish()?;
+            scratch
+        }
+        Compress::Zstd => {
+            *scratch = zstd::bulk::compress(batch, 3)?;
+            scratch
+        }
+    };
+    out.file.lock().expect("lock").write_all(bytes)?;
+    batch.clear();
+    Ok(())
+}
+
+/// A one-line progress display on stderr: bytes scanned of the total, docs/s, MB/s, ETA.
+struct Progress {
+    enabled: bool,
+    total: u64,
+    done: AtomicBool,
+}
+
+impl Progress {
+    fn new(enabled: bool, total: u64) -> Self {
+        Progress { enabled, total, done: AtomicBool::new(false) }
+    }
+
+    fn add(&self, counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn draw(&self, c: &Counters, started: Instant) {
+        if !self.enabled {
+            return;
+        }
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        let scanned = c.scanned.load(Ordering::Relaxed).min(self.total);
+        let docs = c.docs.load(Ordering::Relaxed);
+        let rate = scanned as f64 / secs;
+        let eta = if rate > 0.0 && self.total > scanned { format!("{:.0}s", (self.total - scanned) as f64 / rate) } else { "-".into() };
+        let pct = if self.total > 0 { scanned as f64 * 100.0 / self.total as f64 } else { 100.0 };
+        eprint!(
+            "\r\x1b[K{pct:5.1}%  {} / {}  {docs} docs  {:.0} docs/s  {}/s  ETA {eta}",
+            output::bytes(scanned),
+            output::bytes(self.total),
+            docs as f64 / secs,
+            output::bytes(rate as u64)
+        );
+    }
+
+    fn finish(&self) {
+        self.done.store(true, Ordering::Relaxed);
+        if self.enabled {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary {
+    snapshot: Option<String>,
+    format: LineFormat,
+    compress: Compress,
+    docs: u64,
+    source_bytes: u64,
+    missing_source: u64,
+    nested_skipped: u64,
+    elapsed_seconds: f64,
+    docs_per_second: f64,
+    source_mb_per_second: f64,
+    indices: Vec<IndexSummary>,
+}
+
+#[derive(Serialize)]
+struct IndexSummary {
+    index: String,
+    shards: u64,
+    docs: u64,
+    source_bytes: u64,
+    file: String,
+}
+
+impl Summary {
+    fn to_text(&self) -> String {
+        let mut s = String::new();
+        if let Some(snap) = &self.snapshot {
+            s.push_str(&format!("snapshot {snap}\n"));
+        }
+        let width = self.indices.iter().map(|i| i.index.len()).max().unwrap_or(5).max(5);
+        s.push_str(&format!("{:<width$}  {:>6}  {:>12}  {:>10}  file\n", "index", "shards", "docs", "source"));
+        for i in &self.indices {
+            s.push_str(&format!("{:<width$}  {:>6}  {:>12}  {:>10}  {}\n", i.index, i.shards, i.docs, output::bytes(i.source_bytes), i.file));
+        }
+        s.push_str(&format!(
+            "{} docs, {} of _source in {:.2}s ({:.0} docs/s, {:.1} MB/s)\n",
+            self.docs,
+            output::bytes(self.source_bytes),
+            self.elapsed_seconds,
+            self.docs_per_second,
+            self.source_mb_per_second
+        ));
+        if self.nested_skipped > 0 {
+            s.push_str(&format!("{} nested child documents are part of their parents' _source and were not exported separately\n", self.nested_skipped));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        let p = Patterns::new(&["logs-*".into(), "-logs-2023*".into(), "posts".into()]);
+        assert!(p.matches("logs-2024.01"));
+        assert!(!p.matches("logs-2023.12"));
+        assert!(p.matches("posts"));
+        assert!(!p.matches("posts2"));
+        assert!(Patterns::new(&[]).matches("anything"));
+        assert!(glob("a?c*", "abcdef"));
+        assert!(!glob("a?c*", "acdef"));
+        assert!(glob("*", ""));
+    }
+
+    #[test]
+    fn lucene_dir_names() {
+        assert_eq!(default_index_name(Path::new("/data/nodes/0/indices/Ab12x/3/index")), "Ab12x");
+        assert_eq!(default_index_name(Path::new("/tmp/myindex")), "myindex");
+    }
+}
