@@ -54,6 +54,12 @@ impl CompoundDirectory {
         if input.remaining() != 0 {
             return Err(input.corrupt("unexpected bytes after the entries"));
         }
+        // The data file ends with the last entry and its own footer (Lucene checks the same).
+        let end = entries.values().map(|&(o, l)| o + l).max().unwrap_or(0);
+        if end + codec::FOOTER_LEN as u64 != data.len() {
+            return Err(Error::corrupt(data.name(), format!("{} bytes long, its entries end at {end} (truncated or extended?)", data.len())));
+        }
+        codec::footer_checksum_of(data.as_ref())?;
         // The data file's own header must belong to this segment too.
         let head_len = (data.len()).min(64) as usize;
         let mut head = vec![0u8; head_len];

@@ -216,3 +216,35 @@ impl FileSource for SliceFile {
         self.parent.read_hint()
     }
 }
+
+/// Files held in memory, by name.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryDirectory {
+    name: String,
+    files: std::collections::BTreeMap<String, Arc<[u8]>>,
+}
+
+impl MemoryDirectory {
+    pub fn new(name: impl Into<String>) -> Self {
+        MemoryDirectory { name: name.into(), files: Default::default() }
+    }
+
+    pub fn insert(&mut self, file: impl Into<String>, data: impl Into<Arc<[u8]>>) {
+        self.files.insert(file.into(), data.into());
+    }
+}
+
+impl Directory for MemoryDirectory {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn list(&self) -> Result<Vec<String>> {
+        Ok(self.files.keys().cloned().collect())
+    }
+
+    fn open(&self, file: &str) -> Result<Arc<dyn FileSource>> {
+        let data = self.files.get(file).ok_or_else(|| Error::Missing { file: file.to_owned(), by: "the segment".into() })?;
+        Ok(Arc::new(MemoryFile::new(file, data.clone())))
+    }
+}

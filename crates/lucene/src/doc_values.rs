@@ -13,9 +13,11 @@ use crate::field_infos::{DocValuesType, FieldInfo, FieldInfos};
 use crate::input::{base36, Endian, Input};
 use crate::segment_info::SegmentInfo;
 
+const VERIFY_WHOLE_DATA_FILE: u64 = 64 << 20;
+
 /// The documents with a value.
 pub enum DocSet {
-    All(u32),
+    All(u32, String),
     Disi { data: Vec<u8>, file: String, endian: Endian, dense_rank_power: Option<u8> },
 }
 
@@ -61,23 +63,42 @@ pub fn docs_with_field(outer: &dyn Directory, inner: &dyn Directory, info: &Segm
     header.expect(&meta_file, &[header.codec.as_str()], versions.clone(), Some(id), Some(&segment_suffix))?;
     meta.endian = if matches!(fmt, Format::L90 { .. }) { Endian::Little } else { Endian::Big };
     let entry = find_numeric(&mut meta, fmt, fields, field.number)?;
+    // The data file is checked (header, footer) even when the entry needs none of it, as Lucene
+    // does when it opens the producer: a damaged file is reported, not ignored.
+    let data_src = dir.open(&format!("{}_{segment_suffix}.dvd", info.name))?;
+    let data_file = data_src.name().to_owned();
+    // Up to this size the whole data file is read and its CRC-32 checked: a flipped bit in the
+    // doc set would otherwise move a soft delete from one document to another unnoticed. Doc-values
+    // update files (where soft deletes usually live) are small; a large segment's base file is
+    // only checked for structure, as Lucene does when it opens one.
+    let whole = if data_src.len() <= VERIFY_WHOLE_DATA_FILE {
+        let bytes = directory::read_all(data_src.as_ref())?;
+        codec::verify_checksum(&bytes, &data_file)?;
+        Some(bytes)
+    } else {
+        codec::footer_checksum_of(data_src.as_ref())?;
+        None
+    };
+    let head = match &whole {
+        Some(b) => b[..b.len().min(256)].to_vec(),
+        None => directory::read_range(data_src.as_ref(), 0, data_src.len().min(256))?,
+    };
+    let mut hin = Input::new(&head, &data_file, Endian::Big);
+    codec::read_index_header(&mut hin)?.expect(&data_file, &[data_codec], versions, Some(id), Some(&segment_suffix))?;
     if entry.docs_with_field_offset == -2 {
         return Ok(None);
     }
     if entry.docs_with_field_offset == -1 {
-        return Ok(Some(DocSet::All(info.max_doc)));
+        return Ok(Some(DocSet::All(info.max_doc, meta_file)));
     }
-    let data_src = dir.open(&format!("{}_{segment_suffix}.dvd", info.name))?;
-    let data_file = data_src.name().to_owned();
-    let head = directory::read_range(data_src.as_ref(), 0, data_src.len().min(256))?;
-    let mut hin = Input::new(&head, &data_file, Endian::Big);
-    codec::read_index_header(&mut hin)?.expect(&data_file, &[data_codec], versions, Some(id), Some(&segment_suffix))?;
-    codec::footer_checksum_of(data_src.as_ref())?;
     let (off, len) = (entry.docs_with_field_offset, entry.docs_with_field_length);
     if off < 0 || len < 0 || (off as u64).saturating_add(len as u64) > data_src.len() {
         return Err(Error::corrupt(&meta_file, format!("field `{}`: doc set at {off}+{len} lies outside {data_file}", field.name)));
     }
-    let data = directory::read_range(data_src.as_ref(), off as u64, len as u64)?;
+    let data = match &whole {
+        Some(b) => b[off as usize..(off + len) as usize].to_vec(),
+        None => directory::read_range(data_src.as_ref(), off as u64, len as u64)?,
+    };
     Ok(Some(DocSet::Disi { data, file: data_file, endian: meta.endian, dense_rank_power: entry.dense_rank_power }))
 }
 
@@ -297,10 +318,17 @@ fn skip_monotonic_meta(meta: &mut Input<'_>, num_values: i64, block_shift: u32) 
 }
 
 impl DocSet {
+    /// The file the set was read from.
+    pub fn file(&self) -> &str {
+        match self {
+            DocSet::All(_, f) | DocSet::Disi { file: f, .. } => f,
+        }
+    }
+
     /// Call `f` for every document in the set, in order.
     pub fn for_each(&self, mut f: impl FnMut(u32)) -> Result<()> {
         match self {
-            DocSet::All(n) => {
+            DocSet::All(n, _) => {
                 (0..*n).for_each(f);
                 Ok(())
             }

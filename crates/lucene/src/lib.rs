@@ -23,7 +23,7 @@ pub mod stored;
 use std::sync::Arc;
 
 pub use commit::{Commit, LuceneVersion, SegmentCommit};
-pub use directory::{Directory, FileSource, FsDirectory, MemoryFile};
+pub use directory::{Directory, FileSource, FsDirectory, MemoryDirectory, MemoryFile};
 pub use error::{Error, Result};
 pub use field_infos::{FieldInfo, FieldInfos};
 pub use live_docs::Bits;
@@ -90,8 +90,10 @@ impl Segment {
             None
         };
         let mut soft_deleted = 0;
+        let mut soft_file = sc.name.clone();
         if let Some(field) = fields.soft_deletes_field() {
             if let Some(docs) = doc_values::docs_with_field(dir.as_ref(), inner.as_ref(), &info, &sc.id, &fields, field)? {
+                soft_file = docs.file().to_owned();
                 let bits = live.get_or_insert_with(|| Bits::all_set(max_doc));
                 docs.for_each(|doc| {
                     if bits.get(doc) {
@@ -103,8 +105,8 @@ impl Segment {
         }
         if soft_deleted != sc.soft_del_count {
             return Err(Error::corrupt(
-                &sc.name,
-                format!("the soft-deletes doc values mark {soft_deleted} live documents deleted, the commit says {}", sc.soft_del_count),
+                &soft_file,
+                format!("segment {}: the soft-deletes doc values mark {soft_deleted} live documents deleted, the commit says {}", sc.name, sc.soft_del_count),
             ));
         }
         let num_live = max_doc - sc.del_count - soft_deleted;

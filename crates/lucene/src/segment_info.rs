@@ -106,7 +106,8 @@ fn read_body(input: &mut Input<'_>, name: &str, layout: Layout, has_blocks: bool
         0xFF => false,
         b => return Err(input.corrupt(format!("invalid compound flag {b}"))),
     };
-    if has_blocks && input.u8()? > 1 {
+    // Written like the compound flag: 1 = yes, -1 = no.
+    if has_blocks && !matches!(input.u8()?, 1 | 0xFF) {
         return Err(input.corrupt("invalid has-blocks flag"));
     }
     let (diagnostics, files, attributes) = if layout.legacy_maps {

@@ -29,6 +29,7 @@ import java.util.TreeMap;
 
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FilterCodecReader;
 import org.apache.lucene.index.FilterLeafReader;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
@@ -38,14 +39,23 @@ import org.apache.lucene.index.SegmentReader;
 import org.apache.lucene.index.SoftDeletesDirectoryReaderWrapper;
 import org.apache.lucene.index.StoredFieldVisitor;
 import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.NIOFSDirectory;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.Version;
 
 public final class Dump {
   private Dump() {}
 
+  private static java.util.logging.Logger luceneLogger;
+
+  /** Lucene 10 on a JDK without jdk.incubator.vector logs a WARNING at startup: keep stderr clean. */
+  static void quietLogging() {
+    luceneLogger = java.util.logging.Logger.getLogger("org.apache.lucene");
+    luceneLogger.setLevel(java.util.logging.Level.SEVERE);
+  }
+
   public static void main(String[] args) throws Exception {
+    quietLogging();
     if (args.length < 2 || args.length > 3) {
       System.err.println("usage: Dump IN_DIR OUT_NDJSON [OUT_SUMMARY_JSON]");
       System.exit(2);
@@ -139,7 +149,9 @@ public final class Dump {
    */
   static long run(Path indexDir, Path ndjson, Path summary, String scenario, Map<String, Object> extra)
       throws IOException {
-    try (Directory dir = FSDirectory.open(indexDir)) {
+    // NIOFSDirectory, not MMapDirectory: Lucene 10's mmap path calls restricted java.lang.foreign
+    // methods, which Java 22+ warns about on stderr unless --enable-native-access is given.
+    try (Directory dir = new NIOFSDirectory(indexDir)) {
       SegmentInfos sis = SegmentInfos.readLatestCommit(dir);
       DirectoryReader reader = DirectoryReader.open(dir);
       String soft = softDeletesField(reader);
@@ -185,9 +197,13 @@ public final class Dump {
   }
 
   static String segmentName(LeafReader leaf) {
-    LeafReader r = FilterLeafReader.unwrap(leaf);
-    if (r instanceof SegmentReader) return ((SegmentReader) r).getSegmentName();
-    throw new IllegalStateException("not a segment reader: " + r.getClass());
+    LeafReader r = leaf;
+    while (true) {
+      if (r instanceof SegmentReader) return ((SegmentReader) r).getSegmentName();
+      if (r instanceof FilterLeafReader) r = FilterLeafReader.unwrap(r);
+      else if (r instanceof FilterCodecReader) r = FilterCodecReader.unwrap((FilterCodecReader) r);
+      else throw new IllegalStateException("not a segment reader: " + r.getClass());
+    }
   }
 
   private static void writeSummary(Directory dir, SegmentInfos sis, Map<String, int[]> perSegment,
