@@ -234,3 +234,132 @@ fn inflate(z: &mut Decompress, data: &[u8], out: &mut [u8], dict: Option<&[u8]>)
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vint(out: &mut Vec<u8>, mut v: usize) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    fn raw_deflate(data: &[u8], dict: Option<&[u8]>) -> Vec<u8> {
+        let mut c = flate2::Compress::new(flate2::Compression::new(6), false);
+        if let Some(d) = dict {
+            c.set_dictionary(d).unwrap();
+        }
+        let mut out = Vec::with_capacity(data.len() + 64);
+        c.compress_vec(data, &mut out, flate2::FlushCompress::Finish).unwrap();
+        out
+    }
+
+    fn sample(n: usize) -> Vec<u8> {
+        (0..n).map(|i| b"{\"msg\":\"hello world\",\"n\":12345}"[i % 31].wrapping_add((i / 997) as u8)).collect()
+    }
+
+    /// Decode `framed` (followed by trailing bytes that must not be consumed) into `len` bytes.
+    fn decode(mode: Compression, framed: &[u8], len: usize) -> Vec<u8> {
+        let mut input = framed.to_vec();
+        input.extend_from_slice(b"NEXT");
+        let mut out = vec![0u8; len];
+        let used = Decoder::new(mode).decompress(&input, &mut out).unwrap();
+        assert_eq!(used, framed.len(), "{mode:?}: consumed bytes");
+        out
+    }
+
+    #[test]
+    fn plain_deflate() {
+        let data = sample(5000);
+        let mut framed = Vec::new();
+        let z = raw_deflate(&data, None);
+        vint(&mut framed, z.len());
+        framed.extend_from_slice(&z);
+        assert_eq!(decode(Compression::Deflate, &framed, data.len()), data);
+        // Lucene writes a lone zero length for an empty chunk.
+        assert_eq!(decode(Compression::Deflate, &[0], 0), b"");
+    }
+
+    #[test]
+    fn zstd_814() {
+        let data = sample(20000);
+        let z = zstd::bulk::compress(&data, 3).unwrap();
+        let mut framed = Vec::new();
+        vint(&mut framed, z.len());
+        framed.extend_from_slice(&z);
+        assert_eq!(decode(Compression::Zstd, &framed, data.len()), data);
+        assert_eq!(decode(Compression::Zstd, &[], 0), b"", "an empty chunk is written as nothing");
+    }
+
+    /// OpenSearch custom-codecs layout: dictLength, blockLength, the dictionary as its own frame,
+    /// then each block compressed against the raw dictionary.
+    #[test]
+    fn opensearch_zstd_with_and_without_dictionary() {
+        let data = sample(60_000);
+        let dict_len = data.len() / 60;
+        let block_len = (data.len() - dict_len).div_ceil(10);
+        let (dict, rest) = data.split_at(dict_len);
+        let mut framed = Vec::new();
+        vint(&mut framed, dict_len);
+        vint(&mut framed, block_len);
+        let z = zstd::bulk::compress(dict, 3).unwrap();
+        vint(&mut framed, z.len());
+        framed.extend_from_slice(&z);
+        let mut c = zstd::bulk::Compressor::with_dictionary(3, dict).unwrap();
+        for block in rest.chunks(block_len) {
+            let z = c.compress(block).unwrap();
+            vint(&mut framed, z.len());
+            framed.extend_from_slice(&z);
+        }
+        assert_eq!(decode(Compression::ZstdWithDict, &framed, data.len()), data);
+        assert_eq!(decode(Compression::ZstdWithDict, &[0, 0, 0], 0), b"");
+
+        let mut framed = Vec::new();
+        let block_len = data.len().div_ceil(10);
+        vint(&mut framed, block_len);
+        for block in data.chunks(block_len) {
+            let z = zstd::bulk::compress(block, 3).unwrap();
+            vint(&mut framed, z.len());
+            framed.extend_from_slice(&z);
+        }
+        assert_eq!(decode(Compression::ZstdNoDict, &framed, data.len()), data);
+        assert_eq!(decode(Compression::ZstdNoDict, &[0], 0), b"");
+    }
+
+    #[test]
+    fn deflate_with_preset_dictionary() {
+        let data = sample(30_000);
+        let dict_len = data.len() / 60;
+        let block_len = (data.len() - dict_len).div_ceil(10);
+        let (dict, rest) = data.split_at(dict_len);
+        let mut framed = Vec::new();
+        vint(&mut framed, dict_len);
+        vint(&mut framed, block_len);
+        let z = raw_deflate(dict, None);
+        vint(&mut framed, z.len());
+        framed.extend_from_slice(&z);
+        for block in rest.chunks(block_len) {
+            let z = raw_deflate(block, Some(dict));
+            vint(&mut framed, z.len());
+            framed.extend_from_slice(&z);
+        }
+        assert_eq!(decode(Compression::DeflateWithDict, &framed, data.len()), data);
+    }
+
+    #[test]
+    fn damaged_frames_are_errors() {
+        let data = sample(20000);
+        let z = zstd::bulk::compress(&data, 3).unwrap();
+        let mut framed = Vec::new();
+        vint(&mut framed, z.len());
+        framed.extend_from_slice(&z);
+        let mut out = vec![0u8; data.len() + 1];
+        let e = Decoder::new(Compression::Zstd).decompress(&framed, &mut out).unwrap_err();
+        assert!(e.contains("zstd"), "{e}");
+        let mut out = vec![0u8; data.len()];
+        assert!(Decoder::new(Compression::Zstd).decompress(&framed[..framed.len() - 3], &mut out).is_err());
+    }
+}
