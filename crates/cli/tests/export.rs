@@ -246,3 +246,52 @@ fn the_shipped_sample_exports() {
     assert!(has(r#""id":"articles.0.1""#));
     assert!(!has(r#""id":"articles.0.2""#), "the document deleted before the second snapshot is gone");
 }
+
+/// Files larger than the repository's chunk size are stored as `name.part0`, `name.part1`, …:
+/// re-pack the sample that way (parts of 700 bytes, so every segment file spans several blobs and
+/// reads cross part boundaries) and the export must not change by a byte.
+#[test]
+fn multi_part_blobs_export_like_whole_ones() {
+    use snapshot::framing::{self, Codec};
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/repo");
+    let baseline = tempfile::tempdir().unwrap();
+    json_ok(&ferry(&["export", sample.to_str().unwrap(), "--out", baseline.path().to_str().unwrap(), "-o", "json"], &[]));
+
+    const PART: u64 = 700;
+    let mut files: BTreeMap<String, Vec<u8>> = testkit::files_under(&sample).into_iter().collect();
+    let mut split = std::collections::BTreeSet::new();
+    let snaps: Vec<String> = files.keys().filter(|p| p.starts_with("indices/") && p.split('/').count() == 4 && p.rsplit('/').next().unwrap().starts_with("snap-")).cloned().collect();
+    assert!(snaps.len() >= 6);
+    for path in snaps {
+        let body = framing::decode(&files[&path], Codec::Snapshot).unwrap();
+        let mut v = snapshot::xcontent::to_json(&body).unwrap();
+        let dir = &path[..path.rfind('/').unwrap() + 1];
+        for f in v["files"].as_array_mut().unwrap() {
+            let (name, len) = (f["name"].as_str().unwrap().to_owned(), f["length"].as_u64().unwrap());
+            if name.starts_with("__") && len > PART {
+                f["part_size"] = json!(PART);
+                split.insert((format!("{dir}{name}"), len));
+            }
+        }
+        files.insert(path, framing::encode(Codec::Snapshot, &serde_json::to_vec(&v).unwrap()));
+    }
+    assert!(split.len() >= 5, "{split:?}");
+    let mut parts_written = 0;
+    for (blob, len) in split {
+        let data = files.remove(&blob).unwrap();
+        assert_eq!(data.len() as u64, len);
+        for (i, part) in data.chunks(PART as usize).enumerate() {
+            files.insert(format!("{blob}.part{i}"), part.to_vec());
+            parts_written += 1;
+        }
+    }
+    assert!(parts_written >= 15);
+    let repo = tempfile::tempdir().unwrap();
+    testkit::write_files(repo.path(), &files.into_iter().collect::<Vec<_>>());
+    let out = tempfile::tempdir().unwrap();
+    json_ok(&ferry(&["export", repo.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "-o", "json"], &[]));
+    for name in ["articles.ndjson", "logs-2024.03.22.ndjson"] {
+        assert_eq!(std::fs::read(out.path().join(name)).unwrap().len(), std::fs::read(baseline.path().join(name)).unwrap().len(), "{name}");
+    }
+    assert_eq!(exported_docs(out.path(), false), exported_docs(baseline.path(), false));
+}

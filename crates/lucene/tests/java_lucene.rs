@@ -52,13 +52,15 @@ fn write_index(major: u32, scenario: &str, root: &Path) -> (PathBuf, Vec<String>
 }
 
 /// This crate's view of every live document, in the dump's format.
-fn read_with_ferry(dir: &Path) -> (Vec<String>, BTreeMap<String, u32>, Vec<Compression>) {
+fn read_with_ferry(dir: &Path) -> (Vec<String>, BTreeMap<String, u32>, Vec<Compression>, Vec<String>) {
     let index = Index::open(Arc::new(FsDirectory::open(dir).unwrap())).unwrap_or_else(|e| panic!("{e}"));
     let mut lines = Vec::new();
     let mut live = BTreeMap::new();
     let mut modes = Vec::new();
+    let mut es_ids = Vec::new();
     for i in 0..index.segments().len() {
         let seg = index.open_segment(i).unwrap_or_else(|e| panic!("{e}"));
+        let es_fields = esdoc::EsFields::of(&seg.fields);
         live.insert(seg.info.name.clone(), seg.num_live());
         modes.push(seg.stored_fields().compression());
         let mut seen = 0;
@@ -78,19 +80,27 @@ fn read_with_ferry(dir: &Path) -> (Vec<String>, BTreeMap<String, u32>, Vec<Compr
             }
             lines.push(json!({ "fields": fields }).to_string());
             seen += 1;
+            // The Elasticsearch view of the same document: id-less ones are nested children.
+            if let Some(d) = esdoc::decode(&doc, &es_fields).unwrap_or_else(|e| panic!("{e}")) {
+                let mut line = Vec::new();
+                esdoc::append_json(d.source.expect("every document with an _id has a _source"), &mut line).unwrap();
+                let v: Json = serde_json::from_slice(&line).expect("_source becomes one valid JSON document");
+                assert!(v.is_object() && !line.contains(&b'\n'));
+                es_ids.push(d.id);
+            }
             Ok(())
         })
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(seen, seg.num_live(), "{}: scanned documents vs live count", seg.info.name);
     }
-    (lines, live, modes)
+    (lines, live, modes, es_ids)
 }
 
 fn check_version(major: u32) {
     let root = tempfile::tempdir().unwrap();
     for scenario in SCENARIOS {
         let (dir, want, summary) = write_index(major, scenario, root.path());
-        let (got, live, modes) = read_with_ferry(&dir);
+        let (got, live, modes, mut es_ids) = read_with_ferry(&dir);
         let label = format!("Lucene {major} {scenario}");
         assert_eq!(got.len(), want.len(), "{label}: live document count");
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
@@ -105,6 +115,13 @@ fn check_version(major: u32) {
         let want_mode = if scenario.starts_with("compression") { Compression::DeflateWithDict } else { Compression::Lz4WithDict };
         assert!(modes.iter().all(|&m| m == want_mode), "{label}: modes {modes:?}");
         assert!(live.len() >= 3, "{label}: several segments");
+        // Every live document with an `_id` decodes (all four ES id encodings occur) to a unique id.
+        assert_eq!(es_ids.len() as u64, summary["live_docs_with_id"].as_u64().unwrap(), "{label}: documents with an _id");
+        assert!(es_ids.len() < got.len(), "{label}: some id-less (nested-like) documents");
+        let n = es_ids.len();
+        es_ids.sort();
+        es_ids.dedup();
+        assert_eq!(es_ids.len(), n, "{label}: ids are unique among live documents");
         assert!(summary["hard_deleted_docs"].as_u64().unwrap() > 0, "{label}: the scenario hard-deletes documents");
         if scenario == "soft-deletes" {
             assert!(summary["soft_deleted_docs"].as_u64().unwrap() > 100, "{label}: the scenario soft-deletes documents");
