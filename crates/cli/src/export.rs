@@ -319,8 +319,10 @@ fn execute(plan: Plan, out_dir: &Path, jobs: usize, settings: Settings, show_pro
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
+    let workers = jobs.min(plan.units.len()).max(1);
+    let workers_left = AtomicUsize::new(workers);
     std::thread::scope(|scope| {
-        for _ in 0..jobs.min(plan.units.len()).max(1) {
+        for _ in 0..workers {
             scope.spawn(|| {
                 while !failed.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -332,16 +334,14 @@ fn execute(plan: Plan, out_dir: &Path, jobs: usize, settings: Settings, show_pro
                         errors.lock().expect("lock").push(e.context(format!("exporting {}", unit.label)));
                     }
                 }
+                workers_left.fetch_sub(1, Ordering::Relaxed);
             });
         }
         if show_progress {
             scope.spawn(|| {
-                while next.load(Ordering::Relaxed) < order.len() + jobs && !failed.load(Ordering::Relaxed) {
+                while workers_left.load(Ordering::Relaxed) > 0 {
                     progress.draw(&counters, started);
                     std::thread::sleep(Duration::from_millis(200));
-                    if progress.done.load(Ordering::Relaxed) {
-                        break;
-                    }
                 }
             });
         }
@@ -519,46 +519,36 @@ fn flush(out: &OutFile, batch: &mut Vec<u8>, scratch: &mut Vec<u8>, compress: Co
     Ok(())
 }
 
-/// A one-line progress display on stderr: bytes scanned of the total, docs/s, MB/s, ETA.
+/// Progress on stderr (only on a terminal): bytes of stored fields scanned out of the total, with
+/// rate, ETA and documents per second.
 struct Progress {
-    enabled: bool,
-    total: u64,
-    done: AtomicBool,
+    bar: indicatif::ProgressBar,
 }
 
 impl Progress {
     fn new(enabled: bool, total: u64) -> Self {
-        Progress { enabled, total, done: AtomicBool::new(false) }
+        let bar = if enabled { indicatif::ProgressBar::new(total) } else { indicatif::ProgressBar::hidden() };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}%  {bytes}/{total_bytes}  {bytes_per_sec}  {msg}  ETA {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        Progress { bar }
     }
 
     fn add(&self, counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+        self.bar.inc(n);
     }
 
     fn draw(&self, c: &Counters, started: Instant) {
-        if !self.enabled {
-            return;
-        }
-        let secs = started.elapsed().as_secs_f64().max(1e-3);
-        let scanned = c.scanned.load(Ordering::Relaxed).min(self.total);
         let docs = c.docs.load(Ordering::Relaxed);
-        let rate = scanned as f64 / secs;
-        let eta = if rate > 0.0 && self.total > scanned { format!("{:.0}s", (self.total - scanned) as f64 / rate) } else { "-".into() };
-        let pct = if self.total > 0 { scanned as f64 * 100.0 / self.total as f64 } else { 100.0 };
-        eprint!(
-            "\r\x1b[K{pct:5.1}%  {} / {}  {docs} docs  {:.0} docs/s  {}/s  ETA {eta}",
-            output::bytes(scanned),
-            output::bytes(self.total),
-            docs as f64 / secs,
-            output::bytes(rate as u64)
-        );
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        self.bar.set_message(format!("{docs} docs  {:.0} docs/s", docs as f64 / secs));
     }
 
     fn finish(&self) {
-        self.done.store(true, Ordering::Relaxed);
-        if self.enabled {
-            eprint!("\r\x1b[K");
-        }
+        self.bar.finish_and_clear();
     }
 }
 
