@@ -339,9 +339,14 @@ fn execute(plan: Plan, out_dir: &Path, jobs: usize, settings: Settings, show_pro
         }
         if show_progress {
             scope.spawn(|| {
-                while workers_left.load(Ordering::Relaxed) > 0 {
-                    progress.draw(&counters, started);
-                    std::thread::sleep(Duration::from_millis(200));
+                for tick in 0u64.. {
+                    if workers_left.load(Ordering::Relaxed) == 0 {
+                        break;
+                    }
+                    if tick % 5 == 0 {
+                        progress.draw(&counters, started);
+                    }
+                    std::thread::sleep(Duration::from_millis(40));
                 }
             });
         }
