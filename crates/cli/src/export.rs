@@ -42,6 +42,7 @@ pub struct ExportArgs {
     #[arg(long, requires = "lucene_dir")]
     index_name: Option<String>,
     /// Output folder (created if missing). One file per index: `<index>.ndjson[.gz|.zst]`.
+    /// `-` writes every line to stdout (and the summary to stderr).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Line format: `ndjson` (one document per line) or `bulk` (action + source lines, ready for `_bulk`).
@@ -94,6 +95,13 @@ impl Compress {
     }
 }
 
+enum Destination {
+    /// One file per index in this folder.
+    Dir(PathBuf),
+    /// Every line to standard output (`--out -`), for piping.
+    Stdout,
+}
+
 /// One shard (or one Lucene folder) to read.
 struct Unit {
     /// Position of the index in `Plan::indices`.
@@ -117,15 +125,23 @@ pub async fn run(args: ExportArgs) -> Result<()> {
         (Some(repo), None) => plan_snapshot(repo, &args, runtime).await?,
         (None, None) => unreachable!("clap requires REPO or --lucene-dir"),
     };
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
+    let out = if args.out.as_os_str() == "-" {
+        Destination::Stdout
+    } else {
+        std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
+        Destination::Dir(args.out.clone())
+    };
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)).max(1);
     let settings = Settings { format: args.format, compress: args.compress, allow_missing_source: args.allow_missing_source };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let out = args.out.clone();
+    let to_stdout = matches!(out, Destination::Stdout);
     let summary = tokio::task::spawn_blocking(move || execute(plan, &out, jobs, settings, show_progress)).await??;
-    match args.output {
-        Format::Json => output::print_json(&summary)?,
-        Format::Text => print!("{}", summary.to_text()),
+    // With the documents on stdout, the summary goes to stderr.
+    match (args.output, to_stdout) {
+        (Format::Json, false) => output::print_json(&summary)?,
+        (Format::Json, true) => eprintln!("{}", serde_json::to_string_pretty(&summary)?),
+        (Format::Text, false) => print!("{}", summary.to_text()),
+        (Format::Text, true) => eprint!("{}", summary.to_text()),
     }
     if summary.missing_source > 0 {
         eprintln!("ferry: warning: {} document(s) had no _source and were skipped", summary.missing_source);
@@ -272,16 +288,46 @@ struct Settings {
     allow_missing_source: bool,
 }
 
-/// One output file, shared by the workers reading that index's shards. Each worker compresses
-/// its own batches (complete gzip members / zstd frames, which concatenate into a valid file), so
-/// compression runs in parallel and the lock is held only to append bytes.
-struct OutFile {
-    tmp: PathBuf,
-    path: PathBuf,
-    file: Mutex<std::io::BufWriter<File>>,
+/// Where one index's lines go, and what was written there. Workers compress their own batches
+/// (complete gzip members / zstd frames, which concatenate into a valid file) and hand them to
+/// one writer thread, so decoding never waits for the disk and compression runs in parallel.
+struct Output {
+    /// Which of the writer's sinks (one per file; stdout is a single sink for every index).
+    sink: usize,
+    /// Written under a temporary name and renamed into place only when the export succeeded.
+    tmp: Option<PathBuf>,
+    path: Option<PathBuf>,
     docs: AtomicU64,
     source_bytes: AtomicU64,
     shards: AtomicU64,
+}
+
+/// A worker's side of the writer thread.
+struct Writer {
+    tx: std::sync::mpsc::SyncSender<(usize, Vec<u8>)>,
+    /// Buffers the writer has emptied, for reuse.
+    recycled: Arc<Mutex<std::sync::mpsc::Receiver<Vec<u8>>>>,
+}
+
+impl Writer {
+    fn send(&self, sink: usize, batch: &mut Vec<u8>) -> std::io::Result<()> {
+        let fresh = self.recycled.lock().expect("lock").try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH_BYTES + (64 << 10)));
+        let full = std::mem::replace(batch, fresh);
+        self.tx.send((sink, full)).map_err(|_| std::io::Error::other("the output writer stopped"))
+    }
+}
+
+/// Append batches to their sinks until every worker is done; return emptied buffers.
+fn run_writer(mut sinks: Vec<Box<dyn Write + Send>>, rx: std::sync::mpsc::Receiver<(usize, Vec<u8>)>, recycle: std::sync::mpsc::Sender<Vec<u8>>) -> std::io::Result<()> {
+    for (sink, mut buf) in rx {
+        sinks[sink].write_all(&buf)?;
+        buf.clear();
+        let _ = recycle.send(buf);
+    }
+    for s in &mut sinks {
+        s.flush()?;
+    }
+    Ok(())
 }
 
 #[derive(Default)]
@@ -293,23 +339,30 @@ struct Counters {
     nested: AtomicU64,
 }
 
-fn execute(plan: Plan, out_dir: &Path, jobs: usize, settings: Settings, show_progress: bool) -> Result<Summary> {
+fn execute(plan: Plan, out: &Destination, jobs: usize, settings: Settings, show_progress: bool) -> Result<Summary> {
     let started = Instant::now();
     let mut outputs = Vec::new();
-    for name in &plan.indices {
-        let file_name = format!("{}.ndjson{}", name.replace(['/', '\\'], "_"), settings.compress.extension());
-        let path = out_dir.join(&file_name);
-        let tmp = out_dir.join(format!(".{file_name}.part"));
-        let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        outputs.push(OutFile {
-            tmp,
-            path,
-            file: Mutex::new(std::io::BufWriter::with_capacity(BATCH_BYTES, file)),
-            docs: AtomicU64::new(0),
-            source_bytes: AtomicU64::new(0),
-            shards: AtomicU64::new(0),
-        });
+    let mut sinks: Vec<Box<dyn Write + Send>> = Vec::new();
+    let new_output = |sink, tmp, path| Output { sink, tmp, path, docs: AtomicU64::new(0), source_bytes: AtomicU64::new(0), shards: AtomicU64::new(0) };
+    match out {
+        Destination::Stdout => {
+            sinks.push(Box::new(std::io::BufWriter::with_capacity(BATCH_BYTES, std::io::stdout())));
+            outputs.extend(plan.indices.iter().map(|_| new_output(0, None, None)));
+        }
+        Destination::Dir(dir) => {
+            for name in &plan.indices {
+                let file_name = format!("{}.ndjson{}", name.replace(['/', '\\'], "_"), settings.compress.extension());
+                let tmp = dir.join(format!(".{file_name}.part"));
+                let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+                sinks.push(Box::new(file));
+                outputs.push(new_output(sinks.len() - 1, Some(tmp), Some(dir.join(&file_name))));
+            }
+        }
     }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(4 * jobs.max(1));
+    let (recycle_tx, recycle_rx) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || run_writer(sinks, rx, recycle_tx));
+    let recycled = Arc::new(Mutex::new(recycle_rx));
     let total_weight: u64 = plan.units.iter().map(|u| u.weight).sum();
     let counters = Counters::default();
     let progress = Progress::new(show_progress, total_weight);
@@ -329,7 +382,8 @@ fn execute(plan: Plan, out_dir: &Path, jobs: usize, settings: Settings, show_pro
                     let Some(&u) = order.get(i) else { break };
                     let unit = &plan.units[u];
                     let index = &plan.indices[unit.index];
-                    if let Err(e) = export_unit(unit, index, &outputs[unit.index], settings, &counters, &progress) {
+                    let w = Writer { tx: tx.clone(), recycled: recycled.clone() };
+                    if let Err(e) = export_unit(unit, index, &outputs[unit.index], &w, settings, &counters, &progress) {
                         failed.store(true, Ordering::Relaxed);
                         errors.lock().expect("lock").push(e.context(format!("exporting {}", unit.label)));
                     }
@@ -352,26 +406,33 @@ fn execute(plan: Plan, out_dir: &Path, jobs: usize, settings: Settings, show_pro
         }
     });
     progress.finish();
+    drop(tx);
+    let written = writer.join().map_err(|_| anyhow::anyhow!("the output writer panicked"))?;
     let mut errors = errors.into_inner().expect("lock");
+    if let Err(e) = written {
+        errors.push(anyhow::Error::new(e).context(match out {
+            Destination::Stdout => "writing to stdout".to_owned(),
+            Destination::Dir(d) => format!("writing into {}", d.display()),
+        }));
+    }
     if let Some(e) = errors.pop() {
-        for o in &outputs {
-            let _ = std::fs::remove_file(&o.tmp);
+        for tmp in outputs.iter().filter_map(|o| o.tmp.as_ref()) {
+            let _ = std::fs::remove_file(tmp);
         }
         return Err(e);
     }
     let mut indices = Vec::new();
     for (name, o) in plan.indices.iter().zip(outputs) {
-        let mut w = o.file.into_inner().expect("lock");
-        w.flush().with_context(|| format!("writing {}", o.tmp.display()))?;
-        w.get_ref().sync_all().with_context(|| format!("writing {}", o.tmp.display()))?;
-        drop(w);
-        std::fs::rename(&o.tmp, &o.path).with_context(|| format!("renaming {} to {}", o.tmp.display(), o.path.display()))?;
+        if let (Some(tmp), Some(path)) = (&o.tmp, &o.path) {
+            File::open(tmp).and_then(|f| f.sync_all()).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+        }
         indices.push(IndexSummary {
             index: name.clone(),
             shards: o.shards.load(Ordering::Relaxed),
             docs: o.docs.load(Ordering::Relaxed),
             source_bytes: o.source_bytes.load(Ordering::Relaxed),
-            file: o.path.display().to_string(),
+            file: o.path.as_ref().map_or_else(|| "-".to_owned(), |p| p.display().to_string()),
         });
     }
     let elapsed = started.elapsed().as_secs_f64();
@@ -393,7 +454,7 @@ fn execute(plan: Plan, out_dir: &Path, jobs: usize, settings: Settings, show_pro
 }
 
 /// Read one shard and append its documents to the index's file.
-fn export_unit(unit: &Unit, index: &str, out: &OutFile, settings: Settings, counters: &Counters, progress: &Progress) -> Result<()> {
+fn export_unit(unit: &Unit, index: &str, out: &Output, writer: &Writer, settings: Settings, counters: &Counters, progress: &Progress) -> Result<()> {
     let lucene = lucene::Index::open(unit.dir.clone())?;
     let index_json = serde_json::to_string(index)?;
     let mut batch: Vec<u8> = Vec::with_capacity(BATCH_BYTES + (64 << 10));
@@ -426,7 +487,7 @@ fn export_unit(unit: &Unit, index: &str, out: &OutFile, settings: Settings, coun
             source_bytes += source.len() as u64;
             since_flush += 1;
             if batch.len() >= BATCH_BYTES {
-                flush(out, &mut batch, &mut compressed, settings.compress).map_err(|e| lucene::Error::Io { file: out.tmp.display().to_string(), source: e })?;
+                flush(out, writer, &mut batch, &mut compressed, settings.compress).map_err(|e| lucene::Error::Io { file: "output".into(), source: e })?;
                 counters.docs.fetch_add(u64::from(since_flush), Ordering::Relaxed);
                 since_flush = 0;
                 progress.add(&counters.scanned, doc.position() - reported);
@@ -449,7 +510,7 @@ fn export_unit(unit: &Unit, index: &str, out: &OutFile, settings: Settings, coun
         scanned_total += fdt_len;
         progress.add(&counters.scanned, fdt_len.saturating_sub(reported));
     }
-    flush(out, &mut batch, &mut compressed, settings.compress).with_context(|| format!("writing {}", out.tmp.display()))?;
+    flush(out, writer, &mut batch, &mut compressed, settings.compress).context("writing output")?;
     // The rest of the shard's weight (compound-file bytes that are not stored fields).
     progress.add(&counters.scanned, unit.weight.saturating_sub(scanned_total));
     out.shards.fetch_add(1, Ordering::Relaxed);
@@ -501,27 +562,22 @@ fn write_line(out: &mut Vec<u8>, index_json: &str, d: &esdoc::EsDoc<'_>, source:
     Ok(())
 }
 
-fn flush(out: &OutFile, batch: &mut Vec<u8>, scratch: &mut Vec<u8>, compress: Compress) -> std::io::Result<()> {
+fn flush(out: &Output, writer: &Writer, batch: &mut Vec<u8>, scratch: &mut Vec<u8>, compress: Compress) -> std::io::Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
-    let bytes: &[u8] = match compress {
-        Compress::None => batch,
+    match compress {
+        Compress::None => return writer.send(out.sink, batch),
         Compress::Gzip => {
             scratch.clear();
             let mut enc = flate2::write::GzEncoder::new(&mut *scratch, flate2::Compression::new(6));
             enc.write_all(batch)?;
             enc.finish()?;
-            scratch
         }
-        Compress::Zstd => {
-            *scratch = zstd::bulk::compress(batch, 3)?;
-            scratch
-        }
-    };
-    out.file.lock().expect("lock").write_all(bytes)?;
+        Compress::Zstd => *scratch = zstd::bulk::compress(batch, 3)?,
+    }
     batch.clear();
-    Ok(())
+    writer.send(out.sink, scratch)
 }
 
 /// Progress on stderr (only on a terminal): bytes of stored fields scanned out of the total, with

@@ -68,10 +68,19 @@ impl Decoder {
 
     /// Decompress one piece (a chunk, or one slice of a sliced chunk) from the front of `input`
     /// into all of `out`; returns the input bytes used.
+    #[cfg(test)]
     pub fn decompress(&mut self, input: &[u8], out: &mut [u8]) -> Result<usize, String> {
+        let len = out.len();
+        self.decompress_into(input, out, len)
+    }
+
+    /// Decompress one piece (a chunk, or one slice of a sliced chunk) from the front of `input`
+    /// into `padded[..len]`; the rest of `padded` is scratch space. Returns the input bytes used.
+    pub fn decompress_into(&mut self, input: &[u8], padded: &mut [u8], len: usize) -> Result<usize, String> {
         match self.mode {
-            Compression::Lz4 => lz4::decompress(input, out, &[]).map_err(|e| e.to_string()),
+            Compression::Lz4 => lz4::decompress_with_slack(input, padded, len, &[]).map_err(|e| e.to_string()),
             Compression::Deflate => {
+                let out = &mut padded[..len];
                 let mut i = Input::new(input, "", Endian::Big);
                 // Lucene writes nothing but a zero length for empty input.
                 let n = i.vint().map_err(|_| "truncated DEFLATE length".to_owned())? as usize;
@@ -84,12 +93,11 @@ impl Decoder {
             }
             Compression::Lz4WithDict => {
                 let mut i = Input::new(input, "", Endian::Big);
-                let (dict_len, block_len, blocks) = dict_layout(&mut i, out.len())?;
+                let (dict_len, block_len, blocks) = dict_layout(&mut i, len)?;
                 let mut lengths = Vec::with_capacity(blocks + 1);
                 for _ in 0..=blocks {
                     lengths.push(i.vint().map_err(|_| "truncated LZ4 block lengths".to_owned())? as usize);
                 }
-                let (dict, rest) = out.split_at_mut(dict_len);
                 let mut pos = i.pos();
                 let take = |pos: &mut usize, n: usize| -> Result<&[u8], String> {
                     let s = input.get(*pos..*pos + n).ok_or_else(|| format!("LZ4 block of {n} bytes runs past the end of the file"))?;
@@ -97,22 +105,28 @@ impl Decoder {
                     Ok(s)
                 };
                 let src = take(&mut pos, lengths[0])?;
-                let used = lz4::decompress(src, dict, &[]).map_err(|e| format!("dictionary: {e}"))?;
+                // Scratch writes past each part land on parts decoded later, or on the padding.
+                let used = lz4::decompress_with_slack(src, padded, dict_len, &[]).map_err(|e| format!("dictionary: {e}"))?;
                 if used != src.len() {
                     return Err(format!("dictionary: {} of {} compressed bytes used", used, src.len()));
                 }
+                let (dict, rest) = padded.split_at_mut(dict_len);
+                let rest_len = len - dict_len;
                 for (b, &n) in lengths[1..].iter().enumerate() {
                     let src = take(&mut pos, n)?;
                     let start = b * block_len;
-                    let end = (start + block_len).min(rest.len());
-                    let used = lz4::decompress(src, &mut rest[start..end], dict).map_err(|e| format!("block {b}: {e}"))?;
-                    if used != src.len() {
-                        return Err(format!("block {b}: {} of {} compressed bytes used", used, src.len()));
+                    let end = (start + block_len).min(rest_len);
+                    // Exact compressed and decompressed lengths are known here, which is what
+                    // lz4_flex's (faster) decoder needs.
+                    let made = lz4_flex::block::decompress_into_with_dict(src, &mut rest[start..end], dict).map_err(|e| format!("block {b}: LZ4: {e}"))?;
+                    if made != end - start {
+                        return Err(format!("block {b}: LZ4 data holds {made} bytes, expected {}", end - start));
                     }
                 }
                 Ok(pos)
             }
             Compression::DeflateWithDict => {
+                let out = &mut padded[..len];
                 let mut i = Input::new(input, "", Endian::Big);
                 let (dict_len, block_len, blocks) = dict_layout(&mut i, out.len())?;
                 let (dict, rest) = out.split_at_mut(dict_len);
@@ -135,6 +149,7 @@ impl Decoder {
                 Ok(i.pos())
             }
             Compression::Zstd => {
+                let out = &mut padded[..len];
                 // Zstd814 writes nothing at all for an empty chunk.
                 if out.is_empty() {
                     return Ok(0);
@@ -149,6 +164,7 @@ impl Decoder {
                 Ok(i.pos())
             }
             Compression::ZstdWithDict | Compression::ZstdNoDict => {
+                let out = &mut padded[..len];
                 let with_dict = self.mode == Compression::ZstdWithDict;
                 let mut i = Input::new(input, "", Endian::Big);
                 let dict_len = if with_dict { i.vint().map_err(|_| "truncated dictionary length".to_owned())? as usize } else { 0 };

@@ -29,6 +29,15 @@ impl fmt::Display for Lz4Error {
 /// token is read even when `out` is empty.
 pub fn decompress(input: &[u8], out: &mut [u8], dict: &[u8]) -> Result<usize, Lz4Error> {
     let end = out.len();
+    decompress_with_slack(input, out, end, dict)
+}
+
+/// As [`decompress`], producing `out[..end]`; bytes of `out` past `end` are scratch space that
+/// short copies may overwrite, which lets them move 16 bytes at a time instead of calling memmove
+/// for every literal run and match (most are shorter than 16 bytes in JSON).
+pub fn decompress_with_slack(input: &[u8], out: &mut [u8], end: usize, dict: &[u8]) -> Result<usize, Lz4Error> {
+    assert!(end <= out.len(), "end within the buffer");
+    let cap = out.len();
     let mut ip = 0usize;
     let mut op = 0usize;
     let byte = |ip: &mut usize| -> Result<u8, Lz4Error> {
@@ -49,9 +58,18 @@ pub fn decompress(input: &[u8], out: &mut [u8], dict: &[u8]) -> Result<usize, Lz
             }
         }
         if literal_len > 0 {
-            let src = input.get(ip..ip + literal_len).ok_or(Lz4Error::Truncated)?;
-            let dst = out.get_mut(op..op + literal_len).ok_or(Lz4Error::Overrun { at: op, len: end })?;
-            dst.copy_from_slice(src);
+            if op + literal_len > end {
+                return Err(Lz4Error::Overrun { at: op, len: end });
+            }
+            if literal_len <= 16 && ip + 16 <= input.len() && op + 16 <= cap {
+                copy16(&input[ip..ip + 16], &mut out[op..op + 16]);
+            } else {
+                let src = input.get(ip..ip + literal_len).ok_or(Lz4Error::Truncated)?;
+                out[op..op + literal_len].copy_from_slice(src);
+            }
+            if ip + literal_len > input.len() {
+                return Err(Lz4Error::Truncated);
+            }
             ip += literal_len;
             op += literal_len;
         }
@@ -85,12 +103,23 @@ pub fn decompress(input: &[u8], out: &mut [u8], dict: &[u8]) -> Result<usize, Lz
             out[op..op + from_dict].copy_from_slice(&dict[start..start + from_dict]);
             op += from_dict;
             match_len -= from_dict;
-            if match_len == 0 {
-                continue;
+            if match_len > 0 {
+                // The rest copies from the start of `out` onward.
+                copy_match(out, op, op, match_len);
+                op += match_len;
             }
-            // The rest copies from the start of `out` onward.
-            copy_match(out, op, op, match_len);
-            op += match_len;
+        } else if offset >= 16 && op + match_len + 16 <= cap {
+            // Non-overlapping 16-byte steps; may write up to 15 bytes of scratch past the match.
+            let mut src = op - offset;
+            let stop = op + match_len;
+            let mut dst = op;
+            while dst < stop {
+                let (head, tail) = out.split_at_mut(dst);
+                copy16(&head[src..src + 16], &mut tail[..16]);
+                src += 16;
+                dst += 16;
+            }
+            op = stop;
         } else {
             copy_match(out, op, offset, match_len);
             op += match_len;
@@ -100,6 +129,12 @@ pub fn decompress(input: &[u8], out: &mut [u8], dict: &[u8]) -> Result<usize, Lz
             return Ok(ip);
         }
     }
+}
+
+#[inline(always)]
+fn copy16(src: &[u8], dst: &mut [u8]) {
+    let block: [u8; 16] = src[..16].try_into().expect("16 bytes");
+    dst[..16].copy_from_slice(&block);
 }
 
 /// Copy `len` bytes from `op - offset` to `op`, where the ranges may overlap (offset < len repeats
@@ -139,6 +174,24 @@ mod tests {
         let used = decompress(&data, &mut out, b"wxyz").unwrap();
         assert_eq!(&out, b"wxyzwx!");
         assert_eq!(used, 5);
+    }
+
+    #[test]
+    fn slack_gives_the_same_output() {
+        // Long literals, long and overlapping matches, checked with and without scratch space.
+        let mut data = vec![0xFF, 0x01];
+        data.extend((0..16).map(|i| b'a' + i));
+        data.extend_from_slice(&[16, 0, 20, 0xFF, 0x00]);
+        data.extend((0..15).map(|i| b'A' + i));
+        data.extend_from_slice(&[1, 0, 10, 0x20, b'x', b'y']);
+        let end = 16 + 39 + 15 + 29 + 2;
+        let mut plain = vec![0u8; end];
+        let used = decompress(&data, &mut plain, &[]).unwrap();
+        assert_eq!(used, data.len());
+        let mut padded = vec![0u8; end + 64];
+        assert_eq!(decompress_with_slack(&data, &mut padded, end, &[]).unwrap(), used);
+        assert_eq!(&padded[..end], &plain[..]);
+        assert_eq!(&plain[16..32], &plain[..16], "the first match repeats the literals");
     }
 
     #[test]

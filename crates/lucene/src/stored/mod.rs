@@ -55,6 +55,9 @@ pub struct ScanStats {
     pub decompressed_bytes: u64,
 }
 
+/// Scratch bytes after a chunk's data, for the LZ4 decoder's 16-byte copies.
+const SLACK: usize = 64;
+
 const LEGACY_VERSIONS: std::ops::RangeInclusive<i32> = 0..=4;
 const LUCENE90_VERSIONS: std::ops::RangeInclusive<i32> = 0..=1;
 
@@ -186,7 +189,7 @@ impl StoredFieldsReader {
             // No compressed length is stored; every supported codec expands by well under 1/64.
             window.ensure(total + total / 64 + pieces * 1024 + 4096)?;
             data.clear();
-            data.resize(total, 0);
+            data.resize(total + SLACK, 0);
             let consumed = {
                 let input = window.available();
                 let mut used = 0usize;
@@ -195,7 +198,7 @@ impl StoredFieldsReader {
                 loop {
                     let end = (start + piece_len).min(total);
                     used += decoder
-                        .decompress(&input[used..], &mut data[start..end])
+                        .decompress_into(&input[used..], &mut data[start..], end - start)
                         .map_err(|detail| Error::corrupt(&file, format!("chunk at offset {chunk_start} (documents {doc_base}–{}): {detail}", doc_base + num_docs - 1)))?;
                     start = end;
                     if start >= total {
