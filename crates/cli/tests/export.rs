@@ -115,6 +115,16 @@ fn bulk_format_and_compressed_outputs_hold_the_same_documents() {
         assert!(out.path().join(format!("test_updates_deletes.ndjson{ext}")).is_file());
         assert_eq!(exported_docs(out.path(), format == "bulk"), want, "{format}/{compress}");
     }
+    // `--out -`: every line on stdout, the summary on stderr.
+    let o = ferry(&["export", repo.to_str().unwrap(), "--out", "-", "-o", "json"], &[]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let stdout = tempfile::tempdir().unwrap();
+    std::fs::write(stdout.path().join("test_updates_deletes.ndjson"), &o.stdout).unwrap();
+    assert_eq!(exported_docs(stdout.path(), false), want, "stdout");
+    let summary: Value = serde_json::from_slice(&o.stderr).expect("the JSON summary on stderr");
+    assert_eq!(summary["docs"], 3);
+    assert_eq!(summary["indices"][0]["file"], "-");
+
     // The text summary names the index and its count.
     let out = tempfile::tempdir().unwrap();
     let o = ferry(&["export", repo.to_str().unwrap(), "--out", out.path().to_str().unwrap()], &[]);
