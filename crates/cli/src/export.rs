@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -330,6 +330,60 @@ fn run_writer(mut sinks: Vec<Box<dyn Write + Send>>, rx: std::sync::mpsc::Receiv
     Ok(())
 }
 
+enum Task {
+    Shard(usize),
+    Segment { unit: usize, index: Arc<lucene::Index>, segment: usize },
+}
+
+/// Work for the export threads. A worker leaves when nothing is queued and nothing is running
+/// (a running shard task may still add segment tasks), or as soon as any task failed.
+struct Queue {
+    state: Mutex<(std::collections::VecDeque<Task>, usize, bool)>,
+    wake: std::sync::Condvar,
+}
+
+impl Queue {
+    fn new(tasks: impl Iterator<Item = Task>) -> Self {
+        Queue { state: Mutex::new((tasks.collect(), 0, false)), wake: std::sync::Condvar::new() }
+    }
+
+    /// The next task, marked running; `None` when all work is done or a task failed.
+    fn next(&self) -> Option<Task> {
+        let mut st = self.state.lock().expect("lock");
+        loop {
+            if st.2 {
+                return None;
+            }
+            if let Some(t) = st.0.pop_front() {
+                st.1 += 1;
+                return Some(t);
+            }
+            if st.1 == 0 {
+                return None;
+            }
+            st = self.wake.wait(st).expect("lock");
+        }
+    }
+
+    fn push_front(&self, tasks: impl DoubleEndedIterator<Item = Task>) {
+        let mut st = self.state.lock().expect("lock");
+        for t in tasks.rev() {
+            st.0.push_front(t);
+        }
+        self.wake.notify_all();
+    }
+
+    fn done(&self) {
+        self.state.lock().expect("lock").1 -= 1;
+        self.wake.notify_all();
+    }
+
+    fn fail(&self) {
+        self.state.lock().expect("lock").2 = true;
+        self.wake.notify_all();
+    }
+}
+
 #[derive(Default)]
 struct Counters {
     docs: AtomicU64,
@@ -369,24 +423,52 @@ fn execute(plan: Plan, out: &Destination, jobs: usize, settings: Settings, show_
     // Biggest shards first, so the last worker is not left with a giant one.
     let mut order: Vec<usize> = (0..plan.units.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(plan.units[i].weight));
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
+    let queue = Queue::new(order.into_iter().map(Task::Shard));
+    // Per shard: segments still to read, and stored-field bytes scanned (for progress).
+    let remaining: Vec<AtomicUsize> = plan.units.iter().map(|_| AtomicUsize::new(0)).collect();
+    let scanned: Vec<AtomicU64> = plan.units.iter().map(|_| AtomicU64::new(0)).collect();
     let errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
-    let workers = jobs.min(plan.units.len()).max(1);
+    let workers = jobs.max(1);
     let workers_left = AtomicUsize::new(workers);
+    let finish_shard = |u: usize| {
+        let unit = &plan.units[u];
+        // The rest of the shard's weight: compound-file bytes that are not stored fields.
+        progress.add(&counters.scanned, unit.weight.saturating_sub(scanned[u].load(Ordering::Relaxed)));
+        outputs[unit.index].shards.fetch_add(1, Ordering::Relaxed);
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                while !failed.load(Ordering::Relaxed) {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&u) = order.get(i) else { break };
-                    let unit = &plan.units[u];
-                    let index = &plan.indices[unit.index];
-                    let w = Writer { tx: tx.clone(), recycled: recycled.clone() };
-                    if let Err(e) = export_unit(unit, index, &outputs[unit.index], &w, settings, &counters, &progress) {
-                        failed.store(true, Ordering::Relaxed);
-                        errors.lock().expect("lock").push(e.context(format!("exporting {}", unit.label)));
+                let w = Writer { tx: tx.clone(), recycled: recycled.clone() };
+                while let Some(task) = queue.next() {
+                    let (u, result) = match task {
+                        // Opening a shard reads its commit; its segments become tasks of their own,
+                        // so one large shard still keeps every worker busy.
+                        Task::Shard(u) => (u, lucene::Index::open(plan.units[u].dir.clone()).map_err(anyhow::Error::from).map(|index| {
+                            let index = Arc::new(index);
+                            let n = index.segments().len();
+                            remaining[u].store(n, Ordering::Relaxed);
+                            if n == 0 {
+                                finish_shard(u);
+                            }
+                            queue.push_front((0..n).map(|s| Task::Segment { unit: u, index: index.clone(), segment: s }));
+                        })),
+                        Task::Segment { unit: u, index, segment } => {
+                            let unit = &plan.units[u];
+                            let r = export_segment(&index, segment, &plan.indices[unit.index], &outputs[unit.index], &w, settings, &counters, &progress).map(|fdt| {
+                                scanned[u].fetch_add(fdt, Ordering::Relaxed);
+                                if remaining[u].fetch_sub(1, Ordering::Relaxed) == 1 {
+                                    finish_shard(u);
+                                }
+                            });
+                            (u, r)
+                        }
+                    };
+                    if let Err(e) = result {
+                        queue.fail();
+                        errors.lock().expect("lock").push(e.context(format!("exporting {}", plan.units[u].label)));
                     }
+                    queue.done();
                 }
                 workers_left.fetch_sub(1, Ordering::Relaxed);
             });
@@ -453,68 +535,60 @@ fn execute(plan: Plan, out: &Destination, jobs: usize, settings: Settings, show_
     })
 }
 
-/// Read one shard and append its documents to the index's file.
-fn export_unit(unit: &Unit, index: &str, out: &Output, writer: &Writer, settings: Settings, counters: &Counters, progress: &Progress) -> Result<()> {
-    let lucene = lucene::Index::open(unit.dir.clone())?;
+/// Read one segment and hand its documents to the writer. Returns the stored-fields bytes scanned.
+fn export_segment(lucene: &lucene::Index, s: usize, index: &str, out: &Output, writer: &Writer, settings: Settings, counters: &Counters, progress: &Progress) -> Result<u64> {
     let index_json = serde_json::to_string(index)?;
     let mut batch: Vec<u8> = Vec::with_capacity(BATCH_BYTES + (64 << 10));
     let mut compressed = Vec::new();
-    let mut scanned_total = 0u64;
-    for s in 0..lucene.segments().len() {
-        let segment = lucene.open_segment(s)?;
-        let fields = esdoc::EsFields::of(&segment.fields);
-        let (mut emitted, mut nested, mut missing) = (0u64, 0u64, 0u64);
-        let mut source_bytes = 0u64;
-        let mut reported = 0u64;
-        let mut since_flush = 0u32;
-        segment.scan(0, |_, doc| {
-            let Some(d) = esdoc::decode(&doc, &fields).map_err(to_lucene)? else {
-                nested += 1;
+    let segment = lucene.open_segment(s)?;
+    let fields = esdoc::EsFields::of(&segment.fields);
+    let (mut emitted, mut nested, mut missing) = (0u64, 0u64, 0u64);
+    let mut source_bytes = 0u64;
+    let mut reported = 0u64;
+    let mut since_flush = 0u32;
+    segment.scan(0, |_, doc| {
+        let Some(d) = esdoc::decode(&doc, &fields).map_err(to_lucene)? else {
+            nested += 1;
+            return Ok(());
+        };
+        let Some(source) = d.source else {
+            if settings.allow_missing_source {
+                missing += 1;
                 return Ok(());
-            };
-            let Some(source) = d.source else {
-                if settings.allow_missing_source {
-                    missing += 1;
-                    return Ok(());
-                }
-                return Err(lucene::Error::corrupt(
-                    doc.file(),
-                    format!("document `{}` has no stored _source (disabled in the mapping?); rerun with --allow-missing-source to skip such documents", d.id),
-                ));
-            };
-            write_line(&mut batch, &index_json, &d, source, settings.format).map_err(|e| lucene::Error::corrupt(doc.file(), format!("document `{}`: {e}", d.id)))?;
-            emitted += 1;
-            source_bytes += source.len() as u64;
-            since_flush += 1;
-            if batch.len() >= BATCH_BYTES {
-                flush(out, writer, &mut batch, &mut compressed, settings.compress).map_err(|e| lucene::Error::Io { file: "output".into(), source: e })?;
-                counters.docs.fetch_add(u64::from(since_flush), Ordering::Relaxed);
-                since_flush = 0;
-                progress.add(&counters.scanned, doc.position() - reported);
-                reported = doc.position();
             }
-            Ok(())
-        })?;
-        counters.docs.fetch_add(u64::from(since_flush), Ordering::Relaxed);
-        // Every live document must be accounted for: exported, nested child, or skipped on request.
-        let live = u64::from(segment.num_live());
-        if emitted + nested + missing != live {
-            bail!("segment {}: {live} live documents but {emitted} exported, {nested} nested, {missing} without _source", segment.info.name);
+            return Err(lucene::Error::corrupt(
+                doc.file(),
+                format!("document `{}` has no stored _source (disabled in the mapping?); rerun with --allow-missing-source to skip such documents", d.id),
+            ));
+        };
+        write_line(&mut batch, &index_json, &d, source, settings.format).map_err(|e| lucene::Error::corrupt(doc.file(), format!("document `{}`: {e}", d.id)))?;
+        emitted += 1;
+        source_bytes += source.len() as u64;
+        since_flush += 1;
+        if batch.len() >= BATCH_BYTES {
+            flush(out, writer, &mut batch, &mut compressed, settings.compress).map_err(|e| lucene::Error::Io { file: "output".into(), source: e })?;
+            counters.docs.fetch_add(u64::from(since_flush), Ordering::Relaxed);
+            since_flush = 0;
+            progress.add(&counters.scanned, doc.position() - reported);
+            reported = doc.position();
         }
-        counters.source_bytes.fetch_add(source_bytes, Ordering::Relaxed);
-        counters.nested.fetch_add(nested, Ordering::Relaxed);
-        counters.missing_source.fetch_add(missing, Ordering::Relaxed);
-        out.docs.fetch_add(emitted, Ordering::Relaxed);
-        out.source_bytes.fetch_add(source_bytes, Ordering::Relaxed);
-        let fdt_len = segment.stored_fields().file_len();
-        scanned_total += fdt_len;
-        progress.add(&counters.scanned, fdt_len.saturating_sub(reported));
-    }
+        Ok(())
+    })?;
     flush(out, writer, &mut batch, &mut compressed, settings.compress).context("writing output")?;
-    // The rest of the shard's weight (compound-file bytes that are not stored fields).
-    progress.add(&counters.scanned, unit.weight.saturating_sub(scanned_total));
-    out.shards.fetch_add(1, Ordering::Relaxed);
-    Ok(())
+    counters.docs.fetch_add(u64::from(since_flush), Ordering::Relaxed);
+    // Every live document must be accounted for: exported, nested child, or skipped on request.
+    let live = u64::from(segment.num_live());
+    if emitted + nested + missing != live {
+        bail!("segment {}: {live} live documents but {emitted} exported, {nested} nested, {missing} without _source", segment.info.name);
+    }
+    counters.source_bytes.fetch_add(source_bytes, Ordering::Relaxed);
+    counters.nested.fetch_add(nested, Ordering::Relaxed);
+    counters.missing_source.fetch_add(missing, Ordering::Relaxed);
+    out.docs.fetch_add(emitted, Ordering::Relaxed);
+    out.source_bytes.fetch_add(source_bytes, Ordering::Relaxed);
+    let fdt_len = segment.stored_fields().file_len();
+    progress.add(&counters.scanned, fdt_len.saturating_sub(reported));
+    Ok(fdt_len)
 }
 
 fn to_lucene(e: esdoc::Error) -> lucene::Error {
