@@ -51,7 +51,7 @@ pub struct ExportArgs {
     /// Compress the output files.
     #[arg(long, value_enum, default_value_t = Compress::None)]
     compress: Compress,
-    /// Shards read in parallel. Default: the number of CPUs.
+    /// Segments read in parallel (across shards and within one). Default: the number of CPUs.
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Skip (and count) documents without a stored `_source` instead of failing: their content
