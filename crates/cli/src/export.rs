@@ -338,48 +338,56 @@ enum Task {
 /// Work for the export threads. A worker leaves when nothing is queued and nothing is running
 /// (a running shard task may still add segment tasks), or as soon as any task failed.
 struct Queue {
-    state: Mutex<(std::collections::VecDeque<Task>, usize, bool)>,
+    state: Mutex<QueueState>,
     wake: std::sync::Condvar,
+}
+
+struct QueueState {
+    queued: std::collections::VecDeque<Task>,
+    running: usize,
+    failed: bool,
 }
 
 impl Queue {
     fn new(tasks: impl Iterator<Item = Task>) -> Self {
-        Queue { state: Mutex::new((tasks.collect(), 0, false)), wake: std::sync::Condvar::new() }
+        Queue { state: Mutex::new(QueueState { queued: tasks.collect(), running: 0, failed: false }), wake: std::sync::Condvar::new() }
     }
 
     /// The next task, marked running; `None` when all work is done or a task failed.
     fn next(&self) -> Option<Task> {
         let mut st = self.state.lock().expect("lock");
         loop {
-            if st.2 {
+            if st.failed {
                 return None;
             }
-            if let Some(t) = st.0.pop_front() {
-                st.1 += 1;
+            if let Some(t) = st.queued.pop_front() {
+                st.running += 1;
                 return Some(t);
             }
-            if st.1 == 0 {
+            if st.running == 0 {
                 return None;
             }
             st = self.wake.wait(st).expect("lock");
         }
     }
 
+    /// Queue tasks ahead of the others (a shard's segments right after it was opened).
     fn push_front(&self, tasks: impl DoubleEndedIterator<Item = Task>) {
         let mut st = self.state.lock().expect("lock");
         for t in tasks.rev() {
-            st.0.push_front(t);
+            st.queued.push_front(t);
         }
         self.wake.notify_all();
     }
 
+    /// A task taken with `next` has finished.
     fn done(&self) {
-        self.state.lock().expect("lock").1 -= 1;
+        self.state.lock().expect("lock").running -= 1;
         self.wake.notify_all();
     }
 
     fn fail(&self) {
-        self.state.lock().expect("lock").2 = true;
+        self.state.lock().expect("lock").failed = true;
         self.wake.notify_all();
     }
 }
