@@ -199,6 +199,59 @@ impl Decoder {
         }
     }
 
+    /// The input bytes of one piece of `len` decompressed bytes, found from the stored lengths
+    /// alone — `None` for plain LZ4, which stores none (the piece must be decompressed to find
+    /// its end). Lets a scan that resumes mid-segment pass over earlier chunks cheaply.
+    pub fn skip(&self, input: &[u8], len: usize) -> Result<Option<usize>, String> {
+        let mut i = Input::new(input, "", Endian::Big);
+        let truncated = |_| "chunk runs past the end of the file".to_owned();
+        let mut skip_framed = |i: &mut Input<'_>| -> Result<(), String> {
+            let n = i.vint().map_err(truncated)? as usize;
+            i.bytes(n).map_err(truncated)?;
+            Ok(())
+        };
+        match self.mode {
+            Compression::Lz4 => return Ok(None),
+            Compression::Deflate => skip_framed(&mut i)?,
+            Compression::Zstd => {
+                if len > 0 {
+                    skip_framed(&mut i)?;
+                }
+            }
+            Compression::Lz4WithDict => {
+                let (_, _, blocks) = dict_layout(&mut i, len)?;
+                let mut total = 0usize;
+                for _ in 0..=blocks {
+                    total += i.vint().map_err(truncated)? as usize;
+                }
+                i.bytes(total).map_err(truncated)?;
+            }
+            Compression::DeflateWithDict => {
+                let (_, _, blocks) = dict_layout(&mut i, len)?;
+                for _ in 0..=blocks {
+                    skip_framed(&mut i)?;
+                }
+            }
+            Compression::ZstdWithDict | Compression::ZstdNoDict => {
+                let dict_len = if self.mode == Compression::ZstdWithDict { i.vint().map_err(truncated)? as usize } else { 0 };
+                let block_len = i.vint().map_err(truncated)? as usize;
+                if self.mode == Compression::ZstdWithDict {
+                    skip_framed(&mut i)?;
+                }
+                let rest = len.checked_sub(dict_len).ok_or("dictionary larger than the chunk")?;
+                if rest > 0 {
+                    if block_len == 0 {
+                        return Err("block length 0".into());
+                    }
+                    for _ in 0..rest.div_ceil(block_len) {
+                        skip_framed(&mut i)?;
+                    }
+                }
+            }
+        }
+        Ok(Some(i.pos()))
+    }
+
     fn unzstd(&mut self, data: &[u8], out: &mut [u8], dict: Option<&[u8]>) -> Result<(), String> {
         let n = match dict {
             Some(d) => zstd::bulk::Decompressor::with_dictionary(d).and_then(|mut z| z.decompress_to_buffer(data, out)),
@@ -277,13 +330,15 @@ mod tests {
         (0..n).map(|i| b"{\"msg\":\"hello world\",\"n\":12345}"[i % 31].wrapping_add((i / 997) as u8)).collect()
     }
 
-    /// Decode `framed` (followed by trailing bytes that must not be consumed) into `len` bytes.
+    /// Decode `framed` (followed by trailing bytes that must not be consumed) into `len` bytes;
+    /// skipping it must consume the same bytes.
     fn decode(mode: Compression, framed: &[u8], len: usize) -> Vec<u8> {
         let mut input = framed.to_vec();
         input.extend_from_slice(b"NEXT");
         let mut out = vec![0u8; len];
         let used = Decoder::new(mode).decompress(&input, &mut out).unwrap();
         assert_eq!(used, framed.len(), "{mode:?}: consumed bytes");
+        assert_eq!(Decoder::new(mode).skip(&input, len).unwrap(), Some(used), "{mode:?}: skipped bytes");
         out
     }
 

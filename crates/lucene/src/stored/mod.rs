@@ -188,12 +188,37 @@ impl StoredFieldsReader {
             };
             // No compressed length is stored; every supported codec expands by well under 1/64.
             window.ensure(total + total / 64 + pieces * 1024 + 4096)?;
+            let piece_len = if sliced { self.chunk_size as usize } else { total.max(1) };
+            // A chunk wholly before `from_doc` is passed over by its stored lengths when the mode
+            // has them (everything but plain LZ4), without decompressing.
+            if doc_base + num_docs <= from_doc {
+                let input = window.available();
+                let mut used = Some(0usize);
+                let mut start = 0usize;
+                while let Some(u) = used {
+                    let end = (start + piece_len).min(total);
+                    used = decoder
+                        .skip(&input[u..], end - start)
+                        .map_err(|detail| Error::corrupt(&file, format!("chunk at offset {chunk_start}: {detail}")))?
+                        .map(|n| u + n);
+                    start = end;
+                    if start >= total {
+                        break;
+                    }
+                }
+                if let Some(consumed) = used {
+                    window.advance(consumed);
+                    stats.chunks += 1;
+                    stats.compressed_bytes += window.position() - chunk_start;
+                    next_doc = doc_base + num_docs;
+                    continue;
+                }
+            }
             data.clear();
             data.resize(total + SLACK, 0);
             let consumed = {
                 let input = window.available();
                 let mut used = 0usize;
-                let piece_len = if sliced { self.chunk_size as usize } else { total.max(1) };
                 let mut start = 0usize;
                 loop {
                     let end = (start + piece_len).min(total);
