@@ -205,7 +205,7 @@ impl Decoder {
     pub fn skip(&self, input: &[u8], len: usize) -> Result<Option<usize>, String> {
         let mut i = Input::new(input, "", Endian::Big);
         let truncated = |_| "chunk runs past the end of the file".to_owned();
-        let mut skip_framed = |i: &mut Input<'_>| -> Result<(), String> {
+        let skip_framed = |i: &mut Input<'_>| -> Result<(), String> {
             let n = i.vint().map_err(truncated)? as usize;
             i.bytes(n).map_err(truncated)?;
             Ok(())
