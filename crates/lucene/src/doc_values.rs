@@ -343,9 +343,10 @@ impl DocSet {
                     }
                     last_block = block as i32;
                     let base = block << 16;
+                    // ALL; SPARSE up to MAX_ARRAY_LENGTH (4095) documents; DENSE in between.
                     if count == 65536 {
                         (base..base + 65536).for_each(&mut f);
-                    } else if count <= 4096 {
+                    } else if count <= 4095 {
                         for _ in 0..count {
                             let low = input.i16()? as u16 as u32;
                             if block == 32767 && low == 0xFFFF {
@@ -377,5 +378,74 @@ impl DocSet {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn disi(blocks: &[(u16, Vec<u32>)], endian: Endian, rank_power: Option<u8>) -> DocSet {
+        let mut out = Vec::new();
+        let short = |out: &mut Vec<u8>, v: u16| match endian {
+            Endian::Big => out.extend_from_slice(&v.to_be_bytes()),
+            Endian::Little => out.extend_from_slice(&v.to_le_bytes()),
+        };
+        for (block, docs) in blocks {
+            short(&mut out, *block);
+            short(&mut out, (docs.len() - 1) as u16);
+            if docs.len() == 65536 {
+            } else if docs.len() <= 4095 {
+                for d in docs {
+                    short(&mut out, (*d & 0xFFFF) as u16);
+                }
+            } else {
+                if let Some(p) = rank_power {
+                    out.extend(std::iter::repeat_n(0u8, 1 << (17 - p)));
+                }
+                let mut words = [0u64; 1024];
+                for d in docs {
+                    let low = d & 0xFFFF;
+                    words[(low / 64) as usize] |= 1 << (low % 64);
+                }
+                for w in words {
+                    match endian {
+                        Endian::Big => out.extend_from_slice(&w.to_be_bytes()),
+                        Endian::Little => out.extend_from_slice(&w.to_le_bytes()),
+                    }
+                }
+            }
+        }
+        short(&mut out, 32767);
+        short(&mut out, 0);
+        short(&mut out, 0xFFFF);
+        // A jump table may follow; it is never read.
+        out.extend_from_slice(&[0xAB; 16]);
+        DocSet::Disi { data: out, file: "t.dvd".into(), endian, dense_rank_power: rank_power }
+    }
+
+    #[test]
+    fn sparse_dense_and_all_blocks() {
+        let sparse: Vec<u32> = vec![3, 77, 65535];
+        let dense: Vec<u32> = (0..4096).map(|i| (1 << 16) + i * 16).collect();
+        let all: Vec<u32> = (0..65536).map(|i| (2 << 16) + i).collect();
+        let edge: Vec<u32> = (0..4095).map(|i| (3 << 16) + i * 3).collect();
+        let want: Vec<u32> = [&sparse[..], &dense, &all, &edge].concat();
+        for (endian, rank) in [(Endian::Big, None), (Endian::Little, Some(9))] {
+            let set = disi(&[(0, sparse.clone()), (1, dense.clone()), (2, all.clone()), (3, edge.clone())], endian, rank);
+            let mut got = Vec::new();
+            set.for_each(|d| got.push(d)).unwrap();
+            assert_eq!(got, want, "{endian:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_sets_are_errors() {
+        let DocSet::Disi { mut data, .. } = disi(&[(0, vec![1, 2])], Endian::Big, None) else { unreachable!() };
+        data.truncate(8);
+        let set = DocSet::Disi { data, file: "t.dvd".into(), endian: Endian::Big, dense_rank_power: None };
+        assert!(set.for_each(|_| {}).unwrap_err().to_string().starts_with("t.dvd: corrupt"));
+        let set = disi(&[(5, vec![1]), (5, vec![2])], Endian::Big, None);
+        assert!(set.for_each(|_| {}).unwrap_err().to_string().contains("after block 5"));
     }
 }
