@@ -608,40 +608,30 @@ fn to_lucene(e: esdoc::Error) -> lucene::Error {
 }
 
 fn write_line(out: &mut Vec<u8>, index_json: &str, d: &esdoc::EsDoc<'_>, source: &[u8], format: LineFormat) -> Result<(), String> {
+    // The metadata is the same in both formats; only its wrapping and the routing key differ.
+    let (open, routing_key, close): (&[u8], &[u8], &[u8]) = match format {
+        LineFormat::Ndjson => (b"{\"_index\":", b",\"_routing\":", b",\"_source\":"),
+        LineFormat::Bulk => (b"{\"index\":{\"_index\":", b",\"routing\":", b"}}\n"),
+    };
     let str_field = |out: &mut Vec<u8>, key: &[u8], v: &str| {
         out.extend_from_slice(key);
         serde_json::to_writer(&mut *out, v).expect("vec");
     };
-    match format {
-        LineFormat::Ndjson => {
-            out.extend_from_slice(b"{\"_index\":");
-            out.extend_from_slice(index_json.as_bytes());
-            str_field(out, b",\"_id\":", &d.id);
-            if let Some(t) = d.doc_type {
-                str_field(out, b",\"_type\":", t);
-            }
-            if let Some(r) = d.routing {
-                str_field(out, b",\"_routing\":", r);
-            }
-            out.extend_from_slice(b",\"_source\":");
-            esdoc::append_json(source, out)?;
-            out.extend_from_slice(b"}\n");
-        }
-        LineFormat::Bulk => {
-            out.extend_from_slice(b"{\"index\":{\"_index\":");
-            out.extend_from_slice(index_json.as_bytes());
-            str_field(out, b",\"_id\":", &d.id);
-            if let Some(t) = d.doc_type {
-                str_field(out, b",\"_type\":", t);
-            }
-            if let Some(r) = d.routing {
-                str_field(out, b",\"routing\":", r);
-            }
-            out.extend_from_slice(b"}}\n");
-            esdoc::append_json(source, out)?;
-            out.push(b'\n');
-        }
+    out.extend_from_slice(open);
+    out.extend_from_slice(index_json.as_bytes());
+    str_field(out, b",\"_id\":", &d.id);
+    if let Some(t) = d.doc_type {
+        str_field(out, b",\"_type\":", t);
     }
+    if let Some(r) = d.routing {
+        str_field(out, routing_key, r);
+    }
+    out.extend_from_slice(close);
+    esdoc::append_json(source, out)?;
+    out.extend_from_slice(match format {
+        LineFormat::Ndjson => b"}\n",
+        LineFormat::Bulk => b"\n",
+    });
     Ok(())
 }
 

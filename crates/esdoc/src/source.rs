@@ -53,7 +53,7 @@ pub fn append_json(raw: &[u8], out: &mut Vec<u8>) -> Result<SourceFormat, String
         SourceFormat::Json => append_json_text(raw, out)?,
         SourceFormat::Smile => {
             let v: Smile = serde_smile::from_slice(raw).map_err(|e| format!("invalid SMILE _source: {e}"))?;
-            write_smile(&v, out);
+            write_smile(&v, out)?;
         }
         SourceFormat::Cbor => {
             let v: ciborium::Value = ciborium::from_reader(raw).map_err(|e| format!("invalid CBOR _source: {e}"))?;
@@ -111,7 +111,7 @@ fn write_f32(f: f32, out: &mut Vec<u8>) {
     }
 }
 
-fn write_smile(v: &Smile, out: &mut Vec<u8>) {
+fn write_smile(v: &Smile, out: &mut Vec<u8>) -> Result<(), String> {
     match v {
         Smile::Null => out.extend_from_slice(b"null"),
         Smile::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
@@ -123,29 +123,18 @@ fn write_smile(v: &Smile, out: &mut Vec<u8>) {
         Smile::Double(d) => write_f64(*d, out),
         Smile::String(s) => write_str(s, out),
         Smile::Binary(b) => write_str(&STANDARD.encode(b), out),
-        Smile::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_smile(item, out);
-            }
-            out.push(b']');
-        }
-        Smile::Object(map) => {
-            out.push(b'{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
+        Smile::Array(items) => write_array(items, out, write_smile)?,
+        Smile::Object(map) => write_object(
+            map,
+            out,
+            |k, out| {
                 write_str(k, out);
-                out.push(b':');
-                write_smile(item, out);
-            }
-            out.push(b'}');
-        }
+                Ok(())
+            },
+            write_smile,
+        )?,
     }
+    Ok(())
 }
 
 fn write_cbor(v: &ciborium::Value, out: &mut Vec<u8>) -> Result<(), String> {
@@ -172,22 +161,11 @@ fn write_cbor(v: &ciborium::Value, out: &mut Vec<u8>) -> Result<(), String> {
             other => write_cbor(other, out)?,
         },
         C::Tag(_, inner) => write_cbor(inner, out)?,
-        C::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_cbor(item, out)?;
-            }
-            out.push(b']');
-        }
-        C::Map(entries) => {
-            out.push(b'{');
-            for (i, (k, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
+        C::Array(items) => write_array(items, out, write_cbor)?,
+        C::Map(entries) => write_object(
+            entries.iter().map(|(k, v)| (k, v)),
+            out,
+            |k, out| {
                 match k {
                     C::Text(s) => write_str(s, out),
                     other => {
@@ -196,11 +174,10 @@ fn write_cbor(v: &ciborium::Value, out: &mut Vec<u8>) -> Result<(), String> {
                         write_str(&String::from_utf8_lossy(&key), out);
                     }
                 }
-                out.push(b':');
-                write_cbor(item, out)?;
-            }
-            out.push(b'}');
-        }
+                Ok(())
+            },
+            write_cbor,
+        )?,
         other => return Err(format!("unsupported CBOR value {other:?} in _source")),
     }
     Ok(())
@@ -221,22 +198,11 @@ fn write_yaml(v: &serde_yaml::Value, out: &mut Vec<u8>) -> Result<(), String> {
             }
         }
         Y::String(s) => write_str(s, out),
-        Y::Sequence(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_yaml(item, out)?;
-            }
-            out.push(b']');
-        }
-        Y::Mapping(m) => {
-            out.push(b'{');
-            for (i, (k, item)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
+        Y::Sequence(items) => write_array(items, out, write_yaml)?,
+        Y::Mapping(m) => write_object(
+            m,
+            out,
+            |k, out| {
                 match k {
                     Y::String(s) => write_str(s, out),
                     other => {
@@ -245,13 +211,45 @@ fn write_yaml(v: &serde_yaml::Value, out: &mut Vec<u8>) -> Result<(), String> {
                         write_str(String::from_utf8_lossy(&key).trim_matches('"'), out);
                     }
                 }
-                out.push(b':');
-                write_yaml(item, out)?;
-            }
-            out.push(b'}');
-        }
+                Ok(())
+            },
+            write_yaml,
+        )?,
         Y::Tagged(t) => write_yaml(&t.value, out)?,
     }
+    Ok(())
+}
+
+/// `[a,b,…]`, each item written by `item`.
+fn write_array<T>(items: impl IntoIterator<Item = T>, out: &mut Vec<u8>, mut item: impl FnMut(T, &mut Vec<u8>) -> Result<(), String>) -> Result<(), String> {
+    out.push(b'[');
+    for (i, v) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(v, out)?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+/// `{k:v,…}`, keys written by `key` (as JSON strings), values by `value`.
+fn write_object<K, V>(
+    entries: impl IntoIterator<Item = (K, V)>,
+    out: &mut Vec<u8>,
+    mut key: impl FnMut(K, &mut Vec<u8>) -> Result<(), String>,
+    mut value: impl FnMut(V, &mut Vec<u8>) -> Result<(), String>,
+) -> Result<(), String> {
+    out.push(b'{');
+    for (i, (k, v)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        key(k, out)?;
+        out.push(b':');
+        value(v, out)?;
+    }
+    out.push(b'}');
     Ok(())
 }
 
@@ -365,7 +363,7 @@ mod tests {
         assert_eq!(decimal_text("-12345", 2), "-123.45");
         assert_eq!(decimal_text("5", 3), "0.005");
         let mut out = Vec::new();
-        write_smile(&Smile::Binary(vec![1, 2, 3]), &mut out);
+        write_smile(&Smile::Binary(vec![1, 2, 3]), &mut out).unwrap();
         assert_eq!(out, b"\"AQID\"");
         let mut out = Vec::new();
         write_f64(f64::NAN, &mut out);

@@ -204,9 +204,7 @@ fn skip_binary(meta: &mut Input<'_>, fmt: Format, compressed: bool) -> Result<()
             let _docs_per_chunk_shift = meta.vint()?;
             let _max_uncompressed_chunk = meta.vint()?;
         }
-        let block_shift = meta.vint()?;
-        skip_monotonic_meta(meta, num_addresses, block_shift)?;
-        let _addresses_length = meta.i64()?;
+        skip_addresses(meta, num_addresses)?;
     }
     Ok(())
 }
@@ -240,9 +238,7 @@ fn skip_sorted_set(meta: &mut Input<'_>, fmt: Format) -> Result<()> {
         let _ords_length = meta.i64()?;
         let num_docs_with_field = meta.i32()?;
         let _addresses_offset = meta.i64()?;
-        let block_shift = meta.vint()?;
-        skip_monotonic_meta(meta, i64::from(num_docs_with_field) + 1, block_shift)?;
-        let _addresses_length = meta.i64()?;
+        skip_addresses(meta, i64::from(num_docs_with_field) + 1)?;
     }
     skip_terms_dict(meta, fmt)
 }
@@ -252,9 +248,7 @@ fn skip_sorted_numeric(meta: &mut Input<'_>, fmt: Format) -> Result<()> {
     let num_docs_with_field = meta.i32()?;
     if i64::from(num_docs_with_field) != entry.num_values {
         let _addresses_offset = meta.i64()?;
-        let block_shift = meta.vint()?;
-        skip_monotonic_meta(meta, i64::from(num_docs_with_field) + 1, block_shift)?;
-        let _addresses_length = meta.i64()?;
+        skip_addresses(meta, i64::from(num_docs_with_field) + 1)?;
     }
     Ok(())
 }
@@ -299,6 +293,14 @@ fn skip_terms_dict(meta: &mut Input<'_>, fmt: Format) -> Result<()> {
     for _ in 0..4 {
         meta.i64()?;
     }
+    Ok(())
+}
+
+/// The tail of an addresses block: block shift (VInt), monotonic meta, length (long).
+fn skip_addresses(meta: &mut Input<'_>, num_addresses: i64) -> Result<()> {
+    let block_shift = meta.vint()?;
+    skip_monotonic_meta(meta, num_addresses, block_shift)?;
+    let _addresses_length = meta.i64()?;
     Ok(())
 }
 

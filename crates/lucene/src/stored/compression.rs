@@ -316,6 +316,12 @@ mod tests {
         out.push(v as u8);
     }
 
+    /// A VInt length and the bytes, as every mode frames its compressed parts.
+    fn push_frame(out: &mut Vec<u8>, z: &[u8]) {
+        vint(out, z.len());
+        out.extend_from_slice(z);
+    }
+
     fn raw_deflate(data: &[u8], dict: Option<&[u8]>) -> Vec<u8> {
         let mut c = flate2::Compress::new(flate2::Compression::new(6), false);
         if let Some(d) = dict {
@@ -347,8 +353,7 @@ mod tests {
         let data = sample(5000);
         let mut framed = Vec::new();
         let z = raw_deflate(&data, None);
-        vint(&mut framed, z.len());
-        framed.extend_from_slice(&z);
+        push_frame(&mut framed, &z);
         assert_eq!(decode(Compression::Deflate, &framed, data.len()), data);
         // Lucene writes a lone zero length for an empty chunk.
         assert_eq!(decode(Compression::Deflate, &[0], 0), b"");
@@ -359,8 +364,7 @@ mod tests {
         let data = sample(20000);
         let z = zstd::bulk::compress(&data, 3).unwrap();
         let mut framed = Vec::new();
-        vint(&mut framed, z.len());
-        framed.extend_from_slice(&z);
+        push_frame(&mut framed, &z);
         assert_eq!(decode(Compression::Zstd, &framed, data.len()), data);
         assert_eq!(decode(Compression::Zstd, &[], 0), b"", "an empty chunk is written as nothing");
     }
@@ -377,13 +381,11 @@ mod tests {
         vint(&mut framed, dict_len);
         vint(&mut framed, block_len);
         let z = zstd::bulk::compress(dict, 3).unwrap();
-        vint(&mut framed, z.len());
-        framed.extend_from_slice(&z);
+        push_frame(&mut framed, &z);
         let mut c = zstd::bulk::Compressor::with_dictionary(3, dict).unwrap();
         for block in rest.chunks(block_len) {
             let z = c.compress(block).unwrap();
-            vint(&mut framed, z.len());
-            framed.extend_from_slice(&z);
+            push_frame(&mut framed, &z);
         }
         assert_eq!(decode(Compression::ZstdWithDict, &framed, data.len()), data);
         assert_eq!(decode(Compression::ZstdWithDict, &[0, 0, 0], 0), b"");
@@ -393,8 +395,7 @@ mod tests {
         vint(&mut framed, block_len);
         for block in data.chunks(block_len) {
             let z = zstd::bulk::compress(block, 3).unwrap();
-            vint(&mut framed, z.len());
-            framed.extend_from_slice(&z);
+            push_frame(&mut framed, &z);
         }
         assert_eq!(decode(Compression::ZstdNoDict, &framed, data.len()), data);
         assert_eq!(decode(Compression::ZstdNoDict, &[0], 0), b"");
@@ -410,12 +411,10 @@ mod tests {
         vint(&mut framed, dict_len);
         vint(&mut framed, block_len);
         let z = raw_deflate(dict, None);
-        vint(&mut framed, z.len());
-        framed.extend_from_slice(&z);
+        push_frame(&mut framed, &z);
         for block in rest.chunks(block_len) {
             let z = raw_deflate(block, Some(dict));
-            vint(&mut framed, z.len());
-            framed.extend_from_slice(&z);
+            push_frame(&mut framed, &z);
         }
         assert_eq!(decode(Compression::DeflateWithDict, &framed, data.len()), data);
     }
@@ -425,8 +424,7 @@ mod tests {
         let data = sample(20000);
         let z = zstd::bulk::compress(&data, 3).unwrap();
         let mut framed = Vec::new();
-        vint(&mut framed, z.len());
-        framed.extend_from_slice(&z);
+        push_frame(&mut framed, &z);
         let mut out = vec![0u8; data.len() + 1];
         let e = Decoder::new(Compression::Zstd).decompress(&framed, &mut out).unwrap_err();
         assert!(e.contains("zstd"), "{e}");

@@ -178,33 +178,23 @@ impl StoredFieldsReader {
                 offsets.push(total);
             }
             window.advance(header_len);
-            let pieces = if sliced {
-                if self.chunk_size == 0 {
-                    return Err(Error::corrupt(&file, "sliced chunk with a chunk size of 0"));
-                }
-                total.div_ceil(self.chunk_size as usize).max(1)
-            } else {
-                1
-            };
+            if sliced && self.chunk_size == 0 {
+                return Err(Error::corrupt(&file, "sliced chunk with a chunk size of 0"));
+            }
+            let pieces = pieces(total, if sliced { self.chunk_size as usize } else { total });
             // No compressed length is stored; every supported codec expands by well under 1/64.
-            window.ensure(total + total / 64 + pieces * 1024 + 4096)?;
-            let piece_len = if sliced { self.chunk_size as usize } else { total.max(1) };
+            window.ensure(total + total / 64 + pieces.len() * 1024 + 4096)?;
             // A chunk wholly before `from_doc` is passed over by its stored lengths when the mode
             // has them (everything but plain LZ4), without decompressing.
             if doc_base + num_docs <= from_doc {
                 let input = window.available();
                 let mut used = Some(0usize);
-                let mut start = 0usize;
-                while let Some(u) = used {
-                    let end = (start + piece_len).min(total);
+                for &(start, end) in &pieces {
+                    let Some(u) = used else { break };
                     used = decoder
                         .skip(&input[u..], end - start)
                         .map_err(|detail| Error::corrupt(&file, format!("chunk at offset {chunk_start}: {detail}")))?
                         .map(|n| u + n);
-                    start = end;
-                    if start >= total {
-                        break;
-                    }
                 }
                 if let Some(consumed) = used {
                     window.advance(consumed);
@@ -216,22 +206,13 @@ impl StoredFieldsReader {
             }
             data.clear();
             data.resize(total + SLACK, 0);
-            let consumed = {
-                let input = window.available();
-                let mut used = 0usize;
-                let mut start = 0usize;
-                loop {
-                    let end = (start + piece_len).min(total);
-                    used += decoder
-                        .decompress_into(&input[used..], &mut data[start..], end - start)
-                        .map_err(|detail| Error::corrupt(&file, format!("chunk at offset {chunk_start} (documents {doc_base}–{}): {detail}", doc_base + num_docs - 1)))?;
-                    start = end;
-                    if start >= total {
-                        break;
-                    }
-                }
-                used
-            };
+            let input = window.available();
+            let mut consumed = 0usize;
+            for &(start, end) in &pieces {
+                consumed += decoder
+                    .decompress_into(&input[consumed..], &mut data[start..], end - start)
+                    .map_err(|detail| Error::corrupt(&file, format!("chunk at offset {chunk_start} (documents {doc_base}–{}): {detail}", doc_base + num_docs - 1)))?;
+            }
             window.advance(consumed);
             stats.chunks += 1;
             stats.compressed_bytes += window.position() - chunk_start;
@@ -250,6 +231,18 @@ impl StoredFieldsReader {
         window.finish()?;
         Ok(stats)
     }
+}
+
+/// The uncompressed ranges of a chunk's independently compressed pieces: `piece_len`-byte slices
+/// of a sliced chunk, else the whole chunk. Always at least one, even for an empty chunk (whose
+/// compressor still wrote a frame).
+fn pieces(total: usize, piece_len: usize) -> Vec<(usize, usize)> {
+    let step = piece_len.max(1);
+    let mut out: Vec<(usize, usize)> = (0..total).step_by(step).map(|start| (start, (start + step).min(total))).collect();
+    if out.is_empty() {
+        out.push((0, 0));
+    }
+    out
 }
 
 /// The first bytes of a file: enough for any header plus two VInts.
