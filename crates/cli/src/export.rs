@@ -10,12 +10,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use futures::{StreamExt, TryStreamExt};
 use lucene::Directory;
 use serde::Serialize;
-use snapshot::Repository;
 
 use crate::output::{self, Format};
+use crate::source::{self, is_stored_or_compound, to_lucene};
 use crate::StoreArgs;
 
 /// Lines are gathered into batches of about this size before they are compressed and written.
@@ -150,61 +149,13 @@ pub async fn run(args: ExportArgs) -> Result<()> {
 }
 
 async fn plan_snapshot(location: &str, args: &ExportArgs, runtime: tokio::runtime::Handle) -> Result<Plan> {
-    let store = blobstore::BlobStore::open(location, &args.store.options())?;
-    let repo = Repository::open(store.clone()).await?;
-    let snap = match &args.snapshot {
-        Some(s) => repo.snapshot(s)?.clone(),
-        None => repo.snapshots().last().cloned().context("the repository holds no snapshots")?,
-    };
-    let all: Vec<&str> = repo.indices_of(&snap).map(|(name, _)| name).collect();
-    let patterns = Patterns::new(&args.index);
-    let mut indices: Vec<String> = all.iter().filter(|n| patterns.matches(n)).map(|s| s.to_string()).collect();
-    if indices.is_empty() {
-        bail!("no index of snapshot `{}` matches {}; it has: {}", snap.name, args.index.join(","), all.join(", "));
-    }
-    indices.sort();
-    // Shard file lists, fetched concurrently.
-    let mut jobs = Vec::new();
-    for (i, name) in indices.iter().enumerate() {
-        let entry = repo.index_of(&snap, name)?;
-        let meta = repo.index_metadata(&snap, name).await?;
-        refuse_synthetic_source(name, &meta)?;
-        let shards = meta.number_of_shards;
-        for shard in 0..shards {
-            jobs.push((i, name.clone(), entry.clone(), shard));
-        }
-    }
-    let repo = &repo;
-    let snap = &snap;
-    let units: Vec<Unit> = futures::stream::iter(jobs)
-        .map(|(i, name, entry, shard)| {
-            let store = store.clone();
-            let runtime = runtime.clone();
-            async move {
-                let files = repo.shard_snapshot(snap, &entry, shard).await?;
-                let path = repo.shard_path(&entry, shard)?;
-                let weight = files.files.iter().filter(|f| is_stored_or_compound(&f.physical_name)).map(|f| f.length).sum();
-                let dir = snapshot::ShardDirectory::new(store, path, &files, runtime).map_err(anyhow::Error::msg)?;
-                anyhow::Ok(Unit { index: i, label: format!("{name}[{shard}]"), dir: Arc::new(dir), weight })
-            }
-        })
-        .buffer_unordered(32)
-        .try_collect()
-        .await?;
-    Ok(Plan { snapshot: Some(snap.name.clone()), indices, units })
-}
-
-fn refuse_synthetic_source(name: &str, meta: &snapshot::IndexMetadata) -> Result<()> {
-    let synthetic = meta.settings.get("index.mapping.source.mode").and_then(|v| v.as_str()) == Some("synthetic")
-        || meta.mappings.iter().any(|m| m.mapping.pointer("/_source/mode").and_then(|v| v.as_str()) == Some("synthetic"));
-    if synthetic {
-        bail!("index `{name}` uses synthetic _source (ES 8): documents have no stored _source to export; exclude it with --index '*,-{name}'");
-    }
-    Ok(())
-}
-
-fn is_stored_or_compound(name: &str) -> bool {
-    name.ends_with(".fdt") || name.ends_with(".cfs")
+    let sel = source::select(location, &args.store.options(), args.snapshot.as_deref(), &args.index).await?;
+    let shards = sel.shards(runtime).await?;
+    let units = shards
+        .into_iter()
+        .map(|s| Unit { index: s.index, label: format!("{}[{}]", sel.indices[s.index].name, s.shard), dir: s.dir, weight: s.weight })
+        .collect();
+    Ok(Plan { snapshot: Some(sel.snapshot.name.clone()), indices: sel.indices.iter().map(|i| i.name.clone()).collect(), units })
 }
 
 fn plan_lucene_dir(path: &Path, index_name: Option<&str>) -> Result<Plan> {
@@ -231,54 +182,6 @@ fn default_index_name(path: &Path) -> String {
         return parts[n - 3].clone();
     }
     parts.last().cloned().filter(|s| !s.is_empty() && s != "." && s != "/").unwrap_or_else(|| "index".into())
-}
-
-/// ES-style index patterns: names with `*`/`?` wildcards; a leading `-` excludes.
-struct Patterns {
-    include: Vec<String>,
-    exclude: Vec<String>,
-}
-
-impl Patterns {
-    fn new(raw: &[String]) -> Self {
-        let mut include = Vec::new();
-        let mut exclude = Vec::new();
-        for p in raw.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            match p.strip_prefix('-') {
-                Some(x) => exclude.push(x.to_owned()),
-                None => include.push(p.to_owned()),
-            }
-        }
-        Patterns { include, exclude }
-    }
-
-    fn matches(&self, name: &str) -> bool {
-        let included = self.include.is_empty() || self.include.iter().any(|p| p == "_all" || glob(p, name));
-        included && !self.exclude.iter().any(|p| glob(p, name))
-    }
-}
-
-fn glob(pattern: &str, name: &str) -> bool {
-    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
-    // Iterative wildcard matching with backtracking to the last `*`.
-    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ni;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ni = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 #[derive(Clone, Copy)]
@@ -600,13 +503,6 @@ fn export_segment(lucene: &lucene::Index, s: usize, index: &str, out: &Output, w
     Ok(fdt_len)
 }
 
-fn to_lucene(e: esdoc::Error) -> lucene::Error {
-    match e {
-        esdoc::Error::Lucene(e) => e,
-        esdoc::Error::Document { file, doc, id, detail } => lucene::Error::corrupt(file, format!("document {doc} (_id {id}): {detail}")),
-    }
-}
-
 fn write_line(out: &mut Vec<u8>, index_json: &str, d: &esdoc::EsDoc<'_>, source: &[u8], format: LineFormat) -> Result<(), String> {
     // The metadata is the same in both formats; only its wrapping and the routing key differ.
     let (open, routing_key, close): (&[u8], &[u8], &[u8]) = match format {
@@ -739,19 +635,6 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn patterns() {
-        let p = Patterns::new(&["logs-*".into(), "-logs-2023*".into(), "posts".into()]);
-        assert!(p.matches("logs-2024.01"));
-        assert!(!p.matches("logs-2023.12"));
-        assert!(p.matches("posts"));
-        assert!(!p.matches("posts2"));
-        assert!(Patterns::new(&[]).matches("anything"));
-        assert!(glob("a?c*", "abcdef"));
-        assert!(!glob("a?c*", "acdef"));
-        assert!(glob("*", ""));
-    }
 
     #[test]
     fn lucene_dir_names() {

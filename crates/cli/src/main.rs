@@ -3,9 +3,11 @@
 //! The binary is thin glue: argument parsing, output formats and exit codes live here; the work is
 //! done by the library crates.
 
+mod backfill;
 mod export;
 mod inspect;
 mod output;
+mod source;
 
 use std::process::ExitCode;
 
@@ -58,6 +60,26 @@ indices/<uuid>/<shard>/index: disaster recovery without a snapshot.",
 Exit codes: 0 success, 1 failure (the error names the shard and file), 2 usage error."
     )]
     Export(export::ExportArgs),
+    /// Bulk-index every live document of a snapshot into an Elasticsearch/OpenSearch cluster of any version.
+    #[command(
+        long_about = "Reindex from snapshot: read every live document of a snapshot straight from the repository \
+(no source cluster needed) and bulk-index it into a target cluster of any version — Elasticsearch 5.x–9.x, \
+OpenSearch 1–3, Amazon OpenSearch Service (--aws-sigv4).\n\n\
+Missing target indices are created with the source's shard and replica counts (settings and mappings \
+beyond that are left to dynamic mapping). Each shard is one work item in a ledger: workers claim shards \
+under a lease, checkpoint the last acknowledged document at least every --checkpoint-seconds, and a \
+rerun (or another process sharing the ledger) resumes a shard after its checkpoint. Bulk requests are \
+retried on 429/502/503/504 and connection failures with exponential backoff and jitter; only the \
+rejected items of a partly failed request are resent; documents refused for good go to the dead-letter \
+file. At the end every target index is refreshed and its _count compared with the documents read.\n\n\
+Mapping types follow the target: dropped for Elasticsearch 7+/OpenSearch, one type per index for 6.x \
+(the source's single type, else _doc), each document's own type for 5.x.\n\n\
+`ferry backfill status REPO --target URL` shows how far a backfill got, from any machine that sees its ledger.",
+        after_help = "Examples:\n  ferry backfill samples/repo --target http://localhost:9200\n  ferry backfill s3://backups/prod --snapshot nightly --index 'logs-*' --target https://elastic:$PW@es8.internal:9200 --ca-cert ca.pem\n  ferry backfill oss://bucket/repo --target https://search-x.eu-west-1.es.amazonaws.com --aws-sigv4 --workers 4\n  ferry backfill ./repo --target http://localhost:9200 --rename-pattern '(.+)' --rename-replacement 'restored-$1'\n  ferry backfill status ./repo --target http://localhost:9200\n\n\
+Exit codes: 0 every document indexed and every count matches; 1 failure (the error names the shard, file or host); \
+2 usage error; 3 finished, but documents were refused (see the dead-letter file) or a target count differs."
+    )]
+    Backfill(backfill::BackfillArgs),
 }
 
 /// Object-store settings shared by every command that reads a repository.
@@ -117,17 +139,19 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Inspect(args) => inspect::run(args).await,
-            Command::Export(args) => export::run(args).await,
+            Command::Inspect(args) => inspect::run(args).await.map(|()| 0),
+            Command::Export(args) => export::run(args).await.map(|()| 0),
+            Command::Backfill(args) => backfill::run(args).await,
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             // One line: the context chain, outermost first.
             eprintln!("ferry: error: {e:#}");
             // A malformed location is a usage error, like a malformed flag.
-            let usage = matches!(e.downcast_ref::<blobstore::Error>(), Some(blobstore::Error::InvalidUrl { .. }));
+            let usage = matches!(e.downcast_ref::<blobstore::Error>(), Some(blobstore::Error::InvalidUrl { .. }))
+                || matches!(e.downcast_ref::<cluster::Error>(), Some(cluster::Error::InvalidUrl { .. } | cluster::Error::TlsConfig(_)));
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }

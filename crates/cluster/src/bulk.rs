@@ -87,7 +87,17 @@ impl BulkBody {
     /// Append one document. `source` must be a single line of JSON (no `\n`).
     pub fn push(&mut self, style: ActionStyle, action: Action<'_>, source: &[u8]) {
         debug_assert!(!source.contains(&b'\n'), "bulk sources are single lines");
-        let start = self.buf.len() as u32;
+        self.push_with(style, action, |b| {
+            b.extend_from_slice(source);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
+    }
+
+    /// Append one document whose source line `write_source` appends (single-line JSON, no
+    /// newline) — converting straight into the body saves a copy. On error nothing is appended.
+    pub fn push_with<E>(&mut self, style: ActionStyle, action: Action<'_>, write_source: impl FnOnce(&mut Vec<u8>) -> Result<(), E>) -> Result<(), E> {
+        let start = self.buf.len();
         let b = &mut self.buf;
         b.extend_from_slice(style.op.action());
         b.extend_from_slice(b"\"_index\":");
@@ -105,9 +115,13 @@ impl BulkBody {
             write_json_str(b, r);
         }
         b.extend_from_slice(b"}}\n");
-        b.extend_from_slice(source);
-        b.push(b'\n');
-        self.items.push(Span { start, end: self.buf.len() as u32 });
+        if let Err(e) = write_source(b) {
+            self.buf.truncate(start);
+            return Err(e);
+        }
+        self.buf.push(b'\n');
+        self.items.push(Span { start: start as u32, end: self.buf.len() as u32 });
+        Ok(())
     }
 
     pub fn len(&self) -> usize {
