@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use ledger::{Checkpoint, ItemState, Lease, LocalLedger, NewItem, Status};
+use ledger::{Checkpoint, ItemState, Lease, LocalLedger, NewItem};
 
 #[derive(Clone)]
 pub struct Ledger {
@@ -68,9 +68,5 @@ impl Ledger {
         let mut all = self.with(|l| l.items()).await?;
         all.retain(|i| keys.is_empty() || keys.contains(&i.key));
         Ok(all)
-    }
-
-    pub async fn status_of(&self, keys: Keys) -> Result<Status> {
-        Ok(Status::of(&self.items(keys).await?, ledger::now_ms()))
     }
 }

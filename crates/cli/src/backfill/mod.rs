@@ -52,8 +52,8 @@ enum BackfillCommand {
 #[derive(Args, Clone)]
 pub struct TargetArgs {
     /// Target cluster URL: http(s)://[user:password@]host:port[/prefix].
-    #[arg(long, short = 't', value_name = "URL", env = "FERRY_TARGET")]
-    target: String,
+    #[arg(long, short = 't', value_name = "URL", env = "FERRY_TARGET", required = true)]
+    target: Option<String>,
     /// Basic-auth user (instead of user:password in the URL).
     #[arg(long)]
     user: Option<String>,
@@ -111,7 +111,7 @@ impl TargetArgs {
                 ServiceArg::Aoss => cluster::SigV4Service::Aoss,
             }),
         };
-        let target = cluster::Target::parse(&self.target, &flags)?;
+        let target = cluster::Target::parse(self.target.as_deref().unwrap_or_default(), &flags)?;
         let options = cluster::ClientOptions {
             tls: cluster::TlsOptions { ca_cert: self.ca_cert.clone(), client_cert: self.client_cert.clone(), client_key: self.client_key.clone(), insecure: self.insecure },
             ..Default::default()
@@ -357,6 +357,7 @@ async fn backfill(args: RunArgs) -> Result<u8> {
     let mut tasks = tokio::task::JoinSet::new();
     for w in 0..workers {
         let (ctx, ledger, shards, plans, by_key, stop) = (ctx.clone(), ledger.clone(), shards.clone(), plans.clone(), by_key.clone(), stop.clone());
+        let own_prefix = format!("{holder}/");
         let holder = format!("{holder}/{w}");
         let my_keys = my_keys.clone();
         tasks.spawn(async move {
@@ -378,11 +379,15 @@ async fn backfill(args: RunArgs) -> Result<u8> {
                         }
                     }
                     None => {
-                        let st = ledger.status_of(my_keys.clone()).await?;
-                        if st.done == st.total {
+                        // Nothing claimable: done if every unfinished shard is in this process's
+                        // hands; otherwise wait, since another process's lease may expire.
+                        let items = ledger.items(my_keys.clone()).await?;
+                        let now = ::ledger::now_ms();
+                        let others: Vec<_> = items.iter().filter(|i| !i.done && !i.holder.as_deref().is_some_and(|h| h.starts_with(&own_prefix) && i.lease_until_ms >= now)).collect();
+                        if others.is_empty() {
                             return Ok(());
                         }
-                        let wait = st.next_expiry_ms.map_or(1000, |t| (t - ::ledger::now_ms()).clamp(50, 2000));
+                        let wait = others.iter().map(|i| i.lease_until_ms).min().map_or(1000, |t| (t - now).clamp(50, 2000));
                         tokio::time::sleep(Duration::from_millis(wait as u64)).await;
                     }
                 }
