@@ -607,10 +607,25 @@ async fn status(args: StatusArgs) -> Result<()> {
         refused: st.failed,
         docs_per_second: rate,
         eta_seconds: eta,
-        in_progress: items
+        shards: items
             .iter()
-            .filter(|i| !i.done && i.holder.is_some() && i.lease_until_ms >= now)
-            .map(|i| InProgress { shard: i.key.clone(), holder: i.holder.clone().unwrap_or_default(), docs: i.docs, attempt: i.attempts })
+            .map(|i| ShardState {
+                shard: i.key.clone(),
+                state: if i.done {
+                    "done"
+                } else if i.holder.is_some() && i.lease_until_ms >= now {
+                    "in progress"
+                } else if i.attempts > 0 {
+                    "waiting (lease expired or released)"
+                } else {
+                    "unclaimed"
+                },
+                holder: i.holder.clone(),
+                docs: i.docs,
+                refused: i.failed,
+                checkpoint: i.position.clone(),
+                attempts: i.attempts,
+            })
             .collect(),
     };
     match args.output {
@@ -632,8 +647,8 @@ async fn status(args: StatusArgs) -> Result<()> {
                 (false, Some(e)) => println!("ETA {} (from the shards finished so far)", humantime(e)),
                 (false, None) => println!("ETA unknown until a shard finishes"),
             }
-            for p in &report.in_progress {
-                println!("  {}  held by {}  {} docs checkpointed  attempt {}", p.shard, p.holder, p.docs, p.attempt);
+            for p in report.shards.iter().filter(|p| p.state != "done" && p.attempts > 0) {
+                println!("  {}  {}{}  {} docs acknowledged  attempt {}", p.shard, p.state, p.holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default(), p.docs, p.attempts);
             }
         }
     }
@@ -660,30 +675,39 @@ struct StatusReport {
     refused: u64,
     docs_per_second: Option<f64>,
     eta_seconds: Option<f64>,
-    in_progress: Vec<InProgress>,
+    shards: Vec<ShardState>,
 }
 
 #[derive(Serialize)]
-struct InProgress {
+struct ShardState {
+    /// `<snapshot uuid>/<target index>/<source index>/<shard>`.
     shard: String,
-    holder: String,
+    state: &'static str,
+    holder: Option<String>,
+    /// Documents acknowledged (up to the checkpoint, or all when done).
     docs: u64,
-    attempt: i64,
+    refused: u64,
+    checkpoint: Option<String>,
+    attempts: i64,
 }
 
 impl TypePolicy {
     /// Mapping types in bulk action lines, for this target and source index: none from
     /// Elasticsearch 7 and OpenSearch on; 6.x indices hold one type (the source's single type, or
     /// `_doc` when the source had several or none); 5.x keeps each document's own type (`_doc`
-    /// is not a legal name there, so typeless sources become `doc`).
+    /// is not a legal name there: typeless documents get the index's single type, else `doc`).
     fn for_target(info: &ClusterInfo, meta: &snapshot::IndexMetadata) -> TypePolicy {
         if !info.bulk_needs_type() || info.product != Product::Elasticsearch {
             return TypePolicy::None;
         }
-        if info.major <= 5 {
-            return TypePolicy::PerDocument { fallback: "doc".into() };
-        }
         let types: Vec<String> = meta.mapping_types().into_iter().filter(|t| t != "_default_").collect();
+        if info.major <= 5 {
+            let fallback = match types.as_slice() {
+                [one] if !one.starts_with('_') => one.clone(),
+                _ => "doc".into(),
+            };
+            return TypePolicy::PerDocument { fallback };
+        }
         let underscore_ok = info.major > 6 || info.minor >= 2;
         match types.as_slice() {
             [one] if !one.starts_with('_') || (one == "_doc" && underscore_ok) => TypePolicy::Fixed(one.clone()),
