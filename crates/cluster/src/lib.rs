@@ -27,7 +27,8 @@ mod retry;
 mod sigv4;
 mod target;
 
-pub use client::{Body, Client, ClientOptions, Response, TlsOptions};
+pub use client::{encode_segment, Body, Client, ClientOptions, Response, TlsOptions};
+pub use reqwest::Method;
 pub use error::{Error, ErrorBody};
 pub use info::{ClusterInfo, Product};
 pub use retry::Backoff;

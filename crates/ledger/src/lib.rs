@@ -14,6 +14,10 @@
 //! safely (SQLite's locking, immediate transactions). A ledger kept in a cluster index, for many
 //! machines, implements the same operations with optimistic concurrency.
 
+mod index;
+
+pub use index::IndexLedger;
+
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -33,6 +37,8 @@ pub enum Error {
     AlreadyDone { key: String },
     #[error("ledger {path}: no work item `{key}`")]
     NoSuchItem { path: String, key: String },
+    #[error("coordinator ledger: {0}")]
+    Coordinator(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

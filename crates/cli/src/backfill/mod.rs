@@ -12,7 +12,7 @@ mod ledger;
 mod shard;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -118,6 +118,16 @@ impl TargetArgs {
         };
         Ok(Client::new(target, &options)?)
     }
+
+    /// Another cluster (a coordinator), with the credentials in its URL and these TLS options.
+    pub fn connect_other(&self, url: &str) -> Result<Client> {
+        let target = cluster::Target::parse(url, &Default::default())?;
+        let options = cluster::ClientOptions {
+            tls: cluster::TlsOptions { ca_cert: self.ca_cert.clone(), client_cert: self.client_cert.clone(), client_key: self.client_key.clone(), insecure: self.insecure },
+            ..Default::default()
+        };
+        Ok(Client::new(target, &options)?)
+    }
 }
 
 #[derive(Args)]
@@ -170,8 +180,14 @@ struct RunArgs {
     dead_letter: PathBuf,
     /// Ledger file (SQLite) shared by every process working on this backfill. Default: one per
     /// repository and target under $XDG_STATE_HOME/ferry (~/.local/state/ferry).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "coordinator")]
     ledger: Option<PathBuf>,
+    /// Keep the ledger in an index (`ferry-ledger-<id>`) on this cluster instead of a local file,
+    /// so `ferry backfill` processes on many machines share the work. `target` means the target
+    /// cluster; any other URL is used with its own credentials (user:password@) and the target's
+    /// TLS options. Needs Elasticsearch 6.7+ or OpenSearch (if_seq_no/if_primary_term).
+    #[arg(long, value_name = "URL|target")]
+    coordinator: Option<String>,
     /// How long a shard stays claimed without a renewal; a crashed worker's shards are taken
     /// over after this.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -207,8 +223,11 @@ struct StatusArgs {
     #[arg(long, short = 't', value_name = "URL", env = "FERRY_TARGET", required_unless_present = "ledger")]
     target: Option<String>,
     /// Ledger file, if the backfill was given one.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "coordinator")]
     ledger: Option<PathBuf>,
+    /// The backfill's --coordinator (`target` or a URL with credentials).
+    #[arg(long, value_name = "URL|target", requires = "target")]
+    coordinator: Option<String>,
     #[arg(long, short = 'o', value_enum, default_value_t = Format::Text)]
     output: Format,
 }
@@ -312,7 +331,13 @@ async fn backfill(args: RunArgs) -> Result<u8> {
         Some(p) => p.clone(),
         None => default_ledger_path(&repo_location, client.target())?,
     };
-    let ledger = Ledger::open_local(&ledger_path).await?;
+    let ledger = match &args.coordinator {
+        None => Ledger::open_local(&ledger_path).await?,
+        Some(c) => {
+            let coordinator = if c == "target" { args.target.connect(args.store.region.as_deref())? } else { args.target.connect_other(c)? };
+            Ledger::open_index(coordinator, &namespace(&repo_location, client.target())).await?
+        }
+    };
     let shard_keys: Vec<String> = shards.iter().map(|s| key_of(s.index, s.shard)).collect();
     let items: Vec<::ledger::NewItem> = shards.iter().zip(&shard_keys).map(|(s, key)| ::ledger::NewItem { key: key.clone(), weight: s.weight.max(1) }).collect();
     let my_keys: ledger::Keys = Arc::new(items.iter().map(|i| i.key.clone()).collect());
@@ -445,7 +470,7 @@ async fn backfill(args: RunArgs) -> Result<u8> {
         snapshot: selection.snapshot.name.clone(),
         target: client.target().to_string(),
         target_version: info.describe(),
-        ledger: ledger_path.display().to_string(),
+        ledger: ledger.describe(&ledger_path),
         docs_sent: sent,
         bytes_sent: c.bytes_sent.load(Ordering::Relaxed),
         request_retries: c.request_retries.load(Ordering::Relaxed),
@@ -482,7 +507,14 @@ async fn backfill(args: RunArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// `~/.local/state/ferry/backfill-<hash of repository and target>.sqlite`.
+async fn open_existing(path: &Path) -> Result<Ledger> {
+    if !path.exists() {
+        bail!("no backfill ledger at {} (has a backfill of this repository into this target started?)", path.display());
+    }
+    Ledger::open_local(path).await
+}
+
+/// `~/.local/state/ferry/backfill-<namespace>.sqlite`.
 fn default_ledger_path(repo: &str, target: &cluster::Target) -> Result<PathBuf> {
     let base = std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
@@ -490,11 +522,17 @@ fn default_ledger_path(repo: &str, target: &cluster::Target) -> Result<PathBuf> 
         .context("neither XDG_STATE_HOME nor HOME is set: pass --ledger FILE")?
         .join("ferry");
     std::fs::create_dir_all(&base).with_context(|| format!("cannot create {}", base.display()))?;
+    Ok(base.join(format!("backfill-{}.sqlite", namespace(repo, target))))
+}
+
+/// A backfill's identity: a hash of the repository (without query-string settings, which may
+/// hold credentials) and the target URL (without credentials). 16 lowercase hex digits.
+fn namespace(repo: &str, target: &cluster::Target) -> String {
     let mut h = Sha256::new();
     h.update(redact_location(repo).as_bytes());
     h.update(b"\n");
     h.update(target.to_string().as_bytes());
-    Ok(base.join(format!("backfill-{}.sqlite", &hex::encode(h.finalize())[..16])))
+    hex::encode(h.finalize())[..16].to_owned()
 }
 
 /// A repository location without credentials that may sit in its query string.
@@ -576,18 +614,23 @@ impl Summary {
 }
 
 async fn status(args: StatusArgs) -> Result<()> {
-    let path = match (&args.ledger, &args.repo, &args.target) {
-        (Some(p), _, _) => p.clone(),
-        (None, Some(repo), Some(target)) => {
+    let (ledger, location) = match (&args.ledger, &args.repo, &args.target, &args.coordinator) {
+        (Some(p), _, _, _) => (open_existing(p).await?, p.display().to_string()),
+        (None, Some(repo), Some(target), None) => {
             let t = cluster::Target::parse(target, &Default::default())?;
-            default_ledger_path(repo, &t)?
+            let p = default_ledger_path(repo, &t)?;
+            (open_existing(&p).await?, p.display().to_string())
+        }
+        (None, Some(repo), Some(target), Some(c)) => {
+            let t = cluster::Target::parse(target, &Default::default())?;
+            let url = if c == "target" { target } else { c };
+            let client = Client::new(cluster::Target::parse(url, &Default::default())?, &Default::default())?;
+            let l = Ledger::open_index(client, &namespace(repo, &t)).await?;
+            let d = l.describe(Path::new(""));
+            (l, d)
         }
         _ => bail!("give REPO and --target, or --ledger"),
     };
-    if !path.exists() {
-        bail!("no backfill ledger at {} (has a backfill of this repository into this target started?)", path.display());
-    }
-    let ledger = Ledger::open_local(&path).await?;
     let items = ledger.items(Default::default()).await?;
     let st = ::ledger::Status::of(&items, ::ledger::now_ms());
     let now = ::ledger::now_ms();
@@ -598,7 +641,7 @@ async fn status(args: StatusArgs) -> Result<()> {
         _ => None,
     };
     let report = StatusReport {
-        ledger: path.display().to_string(),
+        ledger: location,
         shards_total: st.total,
         shards_done: st.done,
         shards_in_progress: st.in_progress,
