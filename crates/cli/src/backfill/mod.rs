@@ -25,7 +25,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use self::ledger::Ledger;
-use self::shard::{DeadLetters, Pacer, ShardContext, ShardTask, TypePolicy};
+use self::shard::{DeadLetters, Pacer, ShardContext, ShardTask, TypeFilter, TypePolicy};
 use crate::output::{self, Format};
 use crate::source;
 use crate::StoreArgs;
@@ -150,6 +150,11 @@ struct RunArgs {
     /// Replacement for --rename-pattern; `$1`, `$2`… are its groups.
     #[arg(long, value_name = "TEXT", requires = "rename_pattern")]
     rename_replacement: Option<String>,
+    /// Split a multi-type (Elasticsearch 5.x) index: documents of mapping type TYPE go to index
+    /// INDEX (`{index}` stands for the source index's target name), e.g.
+    /// `--type-mapping 'tweet={index}-tweets,user=users'`. Other types stay in the target index.
+    #[arg(long, value_name = "TYPE=INDEX", value_delimiter = ',')]
+    type_mapping: Vec<String>,
     /// Shards read at the same time by this process. Default: the number of CPUs.
     #[arg(long, short = 'w', value_name = "N")]
     workers: Option<usize>,
@@ -274,11 +279,15 @@ pub async fn run(args: BackfillArgs) -> Result<u8> {
     }
 }
 
-/// One source index and where its documents go.
+/// One source index (or, split by --type-mapping, some of its mapping types) and where its
+/// documents go.
 struct IndexPlan {
+    /// Position in the selection's indices.
+    source_index: usize,
     source: String,
     target: String,
     types: TypePolicy,
+    filter: TypeFilter,
 }
 
 async fn backfill(args: RunArgs) -> Result<u8> {
@@ -291,27 +300,38 @@ async fn backfill(args: RunArgs) -> Result<u8> {
         (Some(p), Some(r)) => Some((regex::Regex::new(p).with_context(|| format!("--rename-pattern `{p}`"))?, r.clone())),
         _ => None,
     };
-    let plans: Vec<IndexPlan> = selection
-        .indices
-        .iter()
-        .map(|i| {
-            let target = match &rename {
-                Some((re, rep)) => re.replace(&i.name, rep.as_str()).into_owned(),
-                None => i.name.clone(),
-            };
-            IndexPlan { source: i.name.clone(), target, types: TypePolicy::for_target(&info, &i.meta) }
-        })
-        .collect();
+    let rules = parse_type_mappings(&args.type_mapping)?;
+    let mut plans: Vec<IndexPlan> = Vec::new();
+    for (i, sel) in selection.indices.iter().enumerate() {
+        let target = match &rename {
+            Some((re, rep)) => re.replace(&sel.name, rep.as_str()).into_owned(),
+            None => sel.name.clone(),
+        };
+        let types: Vec<String> = sel.meta.mapping_types().into_iter().filter(|t| t != "_default_").collect();
+        let split: Vec<(&String, &String)> = rules.iter().filter(|(t, _)| types.contains(t)).map(|(t, i)| (t, i)).collect();
+        for (t, rule) in &split {
+            let part = rule.replace("{index}", &target);
+            plans.push(IndexPlan { source_index: i, source: format!("{}/{t}", sel.name), target: part, types: TypePolicy::for_target(&info, std::slice::from_ref(t)), filter: TypeFilter::Only(vec![(*t).clone()]) });
+        }
+        if split.is_empty() {
+            plans.push(IndexPlan { source_index: i, source: sel.name.clone(), target, types: TypePolicy::for_target(&info, &types), filter: TypeFilter::All });
+        } else if split.len() < types.len() {
+            let rest: Vec<String> = types.iter().filter(|t| !split.iter().any(|(s, _)| s == t)).cloned().collect();
+            let excluded = split.iter().map(|(t, _)| (*t).clone()).collect();
+            plans.push(IndexPlan { source_index: i, source: sel.name.clone(), target, types: TypePolicy::for_target(&info, &rest), filter: TypeFilter::Except(excluded) });
+        }
+    }
     let mut seen = std::collections::BTreeMap::new();
     for p in &plans {
         if let Some(other) = seen.insert(p.target.clone(), p.source.clone()) {
-            bail!("indices `{other}` and `{}` would both go to `{}`: adjust --rename-pattern/--rename-replacement", p.source, p.target);
+            bail!("`{other}` and `{}` would both go to index `{}`: adjust --rename-pattern/--rename-replacement or --type-mapping", p.source, p.target);
         }
     }
     let shards = selection.shards(tokio::runtime::Handle::current()).await?;
 
     // Target indices: the source's shard and replica counts; anything more is metadata migration.
-    for (p, sel) in plans.iter().zip(&selection.indices) {
+    for p in &plans {
+        let sel = &selection.indices[p.source_index];
         if !client.index_exists(&p.target).await? {
             let mut settings = serde_json::Map::new();
             settings.insert("number_of_shards".into(), sel.meta.number_of_shards.into());
@@ -326,7 +346,9 @@ async fn backfill(args: RunArgs) -> Result<u8> {
     }
 
     let snapshot_uuid = selection.snapshot.uuid.clone();
-    let key_of = |index: usize, shard: u32| format!("{}/{}/{}/{}", snapshot_uuid, plans[index].target, plans[index].source, shard);
+    // A work item: one shard of one plan.
+    let units: Vec<(usize, usize)> = plans.iter().enumerate().flat_map(|(p, plan)| shards.iter().enumerate().filter(move |(_, s)| s.index == plan.source_index).map(move |(s, _)| (p, s))).collect();
+    let key_of = |plan: usize, shard: u32| format!("{}/{}/{}/{}", snapshot_uuid, plans[plan].target, plans[plan].source, shard);
     let ledger_path = match &args.ledger {
         Some(p) => p.clone(),
         None => default_ledger_path(&repo_location, client.target())?,
@@ -338,8 +360,8 @@ async fn backfill(args: RunArgs) -> Result<u8> {
             Ledger::open_index(coordinator, &namespace(&repo_location, client.target())).await?
         }
     };
-    let shard_keys: Vec<String> = shards.iter().map(|s| key_of(s.index, s.shard)).collect();
-    let items: Vec<::ledger::NewItem> = shards.iter().zip(&shard_keys).map(|(s, key)| ::ledger::NewItem { key: key.clone(), weight: s.weight.max(1) }).collect();
+    let unit_keys: Vec<String> = units.iter().map(|&(p, s)| key_of(p, shards[s].shard)).collect();
+    let items: Vec<::ledger::NewItem> = units.iter().zip(&unit_keys).map(|(&(_, s), key)| ::ledger::NewItem { key: key.clone(), weight: shards[s].weight.max(1) }).collect();
     let my_keys: ledger::Keys = Arc::new(items.iter().map(|i| i.key.clone()).collect());
     ledger.register(items).await?;
 
@@ -351,7 +373,7 @@ async fn backfill(args: RunArgs) -> Result<u8> {
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)).max(1);
     let holder = args.worker_id.clone().unwrap_or_else(default_worker_id);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let total_weight: u64 = shards.iter().map(|s| s.weight.max(1)).sum();
+    let total_weight: u64 = units.iter().map(|&(_, s)| shards[s].weight.max(1)).sum();
     let progress = shard::Progress::new(show_progress, total_weight);
     let ctx = Arc::new(ShardContext {
         client: client.clone(),
@@ -374,7 +396,7 @@ async fn backfill(args: RunArgs) -> Result<u8> {
     });
     let shards = Arc::new(shards);
     let plans = Arc::new(plans);
-    let by_key: Arc<std::collections::HashMap<String, usize>> = Arc::new(shard_keys.iter().enumerate().map(|(i, k)| (k.clone(), i)).collect());
+    let by_key: Arc<std::collections::HashMap<String, (usize, usize)>> = Arc::new(unit_keys.iter().cloned().zip(units.iter().copied()).collect());
 
     // Workers claim shards until none is left anywhere; a shard held by another process is
     // waited for, since its holder may die and leave it to us.
@@ -392,12 +414,18 @@ async fn backfill(args: RunArgs) -> Result<u8> {
                 }
                 match ledger.claim(&holder, ctx.lease_ttl, my_keys.clone()).await? {
                     Some(lease) => {
-                        let Some(&i) = by_key.get(&lease.key) else {
+                        let Some(&(p, i)) = by_key.get(&lease.key) else {
                             bail!("ledger item `{}` is not part of this backfill", lease.key);
                         };
-                        let s = &shards[i];
-                        let plan = &plans[s.index];
-                        let task = ShardTask { label: format!("{}[{}]", plan.source, s.shard), target_index: plan.target.clone(), types: plan.types.clone(), dir: s.dir.clone(), weight: s.weight.max(1) };
+                        let (s, plan) = (&shards[i], &plans[p]);
+                        let task = ShardTask {
+                            label: format!("{}[{}]", plan.source, s.shard),
+                            target_index: plan.target.clone(),
+                            types: plan.types.clone(),
+                            filter: plan.filter.clone(),
+                            dir: s.dir.clone(),
+                            weight: s.weight.max(1),
+                        };
                         if let Err(e) = shard::run(&ctx, task, lease).await {
                             stop.store(true, Ordering::Relaxed);
                             return Err(e);
@@ -446,7 +474,7 @@ async fn backfill(args: RunArgs) -> Result<u8> {
     let states = ledger.items(my_keys.clone()).await?;
     let mut indices = Vec::new();
     for (idx, p) in plans.iter().enumerate() {
-        let keys: std::collections::HashSet<&str> = shards.iter().zip(&shard_keys).filter(|(sh, _)| sh.index == idx).map(|(_, k)| k.as_str()).collect();
+        let keys: std::collections::HashSet<&str> = units.iter().zip(&unit_keys).filter(|(u, _)| u.0 == idx).map(|(_, k)| k.as_str()).collect();
         let mine: Vec<_> = states.iter().filter(|s| keys.contains(s.key.as_str())).collect();
         let read: u64 = mine.iter().map(|s| s.docs).sum();
         let failed: u64 = mine.iter().map(|s| s.failed).sum();
@@ -512,6 +540,17 @@ async fn open_existing(path: &Path) -> Result<Ledger> {
         bail!("no backfill ledger at {} (has a backfill of this repository into this target started?)", path.display());
     }
     Ledger::open_local(path).await
+}
+
+/// `TYPE=INDEX` rules, in order.
+fn parse_type_mappings(raw: &[String]) -> Result<Vec<(String, String)>> {
+    raw.iter()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| match r.split_once('=') {
+            Some((t, i)) if !t.trim().is_empty() && !i.trim().is_empty() => Ok((t.trim().to_owned(), i.trim().to_owned())),
+            _ => Err(anyhow::Error::new(clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("--type-mapping `{r}` is not TYPE=INDEX\n")))),
+        })
+        .collect()
 }
 
 /// `~/.local/state/ferry/backfill-<namespace>.sqlite`.
@@ -739,20 +778,19 @@ impl TypePolicy {
     /// Elasticsearch 7 and OpenSearch on; 6.x indices hold one type (the source's single type, or
     /// `_doc` when the source had several or none); 5.x keeps each document's own type (`_doc`
     /// is not a legal name there: typeless documents get the index's single type, else `doc`).
-    fn for_target(info: &ClusterInfo, meta: &snapshot::IndexMetadata) -> TypePolicy {
+    fn for_target(info: &ClusterInfo, types: &[String]) -> TypePolicy {
         if !info.bulk_needs_type() || info.product != Product::Elasticsearch {
             return TypePolicy::None;
         }
-        let types: Vec<String> = meta.mapping_types().into_iter().filter(|t| t != "_default_").collect();
         if info.major <= 5 {
-            let fallback = match types.as_slice() {
+            let fallback = match types {
                 [one] if !one.starts_with('_') => one.clone(),
                 _ => "doc".into(),
             };
             return TypePolicy::PerDocument { fallback };
         }
         let underscore_ok = info.major > 6 || info.minor >= 2;
-        match types.as_slice() {
+        match types {
             [one] if !one.starts_with('_') || (one == "_doc" && underscore_ok) => TypePolicy::Fixed(one.clone()),
             _ => TypePolicy::Fixed(if underscore_ok { "_doc" } else { "doc" }.into()),
         }

@@ -45,6 +45,27 @@ impl TypePolicy {
     }
 }
 
+/// Which documents of a shard a work item takes, by mapping type (--type-mapping splits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeFilter {
+    All,
+    Only(Vec<String>),
+    Except(Vec<String>),
+}
+
+impl TypeFilter {
+    fn admits(&self, doc_type: Option<&str>) -> bool {
+        match (self, doc_type) {
+            (TypeFilter::All, _) => true,
+            (TypeFilter::Only(types), Some(t)) => types.iter().any(|x| x == t),
+            (TypeFilter::Except(types), Some(t)) => !types.iter().any(|x| x == t),
+            // A typeless document cannot belong to a split-off type.
+            (TypeFilter::Only(_), None) => false,
+            (TypeFilter::Except(_), None) => true,
+        }
+    }
+}
+
 /// What every shard of this process shares.
 pub struct ShardContext {
     pub client: Arc<Client>,
@@ -68,6 +89,7 @@ pub struct ShardTask {
     pub label: String,
     pub target_index: String,
     pub types: TypePolicy,
+    pub filter: TypeFilter,
     pub dir: Arc<dyn lucene::Directory>,
     pub weight: u64,
 }
@@ -237,7 +259,7 @@ fn read_shard(ctx: &ShardContext, task: &ShardTask, start: Option<Position>, tx:
         let segment = index.open_segment(s).with_context(|| format!("{}: segment {}", task.label, segments[s].name))?;
         let fields = esdoc::EsFields::of(&segment.fields);
         let from = if s == first { from_doc } else { 0 };
-        let (mut emitted, mut nested, mut missing) = (0u64, 0u64, 0u64);
+        let (mut emitted, mut nested, mut missing, mut other_types) = (0u64, 0u64, 0u64, 0u64);
         let name = segment.info.name.clone();
         segment
             .scan(from, |doc_id, doc| {
@@ -245,6 +267,10 @@ fn read_shard(ctx: &ShardContext, task: &ShardTask, start: Option<Position>, tx:
                     nested += 1;
                     return Ok(());
                 };
+                if !task.filter.admits(d.doc_type) {
+                    other_types += 1;
+                    return Ok(());
+                }
                 let Some(source) = d.source else {
                     if ctx.allow_missing_source {
                         missing += 1;
@@ -273,11 +299,12 @@ fn read_shard(ctx: &ShardContext, task: &ShardTask, start: Option<Position>, tx:
             })
             .map_err(|e| if stop.load(Ordering::Relaxed) { stopped() } else { anyhow::Error::from(e).context(task.label.clone()) })?;
         reported = 0;
-        // Every live document is accounted for: sent, a nested child, or skipped on request.
+        // Every live document is accounted for: sent, a nested child, skipped on request, or
+        // another work item's (a split-off mapping type).
         if from == 0 {
             let live = u64::from(segment.num_live());
-            if emitted + nested + missing != live {
-                bail!("{}: segment {name}: {live} live documents but {emitted} read, {nested} nested, {missing} without _source", task.label);
+            if emitted + nested + missing + other_types != live {
+                bail!("{}: segment {name}: {live} live documents but {emitted} read, {nested} nested, {missing} without _source, {other_types} of other types", task.label);
             }
         }
     }
@@ -415,6 +442,15 @@ mod tests {
         assert_eq!(Position::parse(&p.render()).unwrap(), p);
         assert!(Position::parse("nonsense").is_err());
         assert!(Position::parse("_1:x").is_err());
+    }
+
+    #[test]
+    fn type_filters() {
+        let only = TypeFilter::Only(vec!["tweet".into()]);
+        let except = TypeFilter::Except(vec!["tweet".into()]);
+        assert!(only.admits(Some("tweet")) && !only.admits(Some("user")) && !only.admits(None));
+        assert!(!except.admits(Some("tweet")) && except.admits(Some("user")) && except.admits(None));
+        assert!(TypeFilter::All.admits(None));
     }
 
     #[test]
