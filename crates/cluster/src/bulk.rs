@@ -19,6 +19,8 @@
 
 use std::io::Write;
 
+use bytes::Bytes;
+
 use reqwest::Method;
 use serde::Deserialize;
 
@@ -140,41 +142,62 @@ impl BulkBody {
         &self.buf
     }
 
+    /// Done adding: the body becomes shareable bytes (no copy), for sending and resending.
+    pub fn seal(self) -> SealedBody {
+        SealedBody { bytes: Bytes::from(self.buf), items: self.items }
+    }
+}
+
+/// A finished bulk body. Cloning the bytes for each attempt is a reference count, not a copy.
+#[derive(Debug, Clone)]
+pub struct SealedBody {
+    bytes: Bytes,
+    items: Vec<Span>,
+}
+
+impl SealedBody {
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Item `i`'s action line and source line (without their newlines).
     pub fn item_lines(&self, i: usize) -> (&[u8], &[u8]) {
         let s = self.items[i];
-        let item = &self.buf[s.start as usize..s.end as usize - 1];
+        let item = &self.bytes[s.start as usize..s.end as usize - 1];
         let nl = item.iter().position(|&c| c == b'\n').expect("an item has two lines");
         (&item[..nl], &item[nl + 1..])
     }
 
-    pub fn clear(&mut self) {
-        self.buf.clear();
-        self.items.clear();
-    }
-
     /// A body with only the items at `indices` (in that order).
-    fn subset(&self, indices: &[usize]) -> BulkBody {
+    fn subset(&self, indices: &[usize]) -> SealedBody {
         let mut out = BulkBody::with_capacity(indices.iter().map(|&i| (self.items[i].end - self.items[i].start) as usize).sum());
         for &i in indices {
             let s = self.items[i];
             let start = out.buf.len() as u32;
-            out.buf.extend_from_slice(&self.buf[s.start as usize..s.end as usize]);
+            out.buf.extend_from_slice(&self.bytes[s.start as usize..s.end as usize]);
             out.items.push(Span { start, end: out.buf.len() as u32 });
         }
-        out
+        out.seal()
     }
 
     /// The body as sent: gzip level 1 when asked (fast, and JSON still shrinks 4–8×).
     pub fn to_wire(&self, gzip: bool) -> Body {
         let bytes = if gzip {
-            let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(self.buf.len() / 4), flate2::Compression::fast());
-            enc.write_all(&self.buf).expect("writing to a Vec cannot fail");
-            enc.finish().expect("writing to a Vec cannot fail")
+            let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(self.bytes.len() / 4), flate2::Compression::fast());
+            enc.write_all(&self.bytes).expect("writing to a Vec cannot fail");
+            Bytes::from(enc.finish().expect("writing to a Vec cannot fail"))
         } else {
-            self.buf.clone()
+            self.bytes.clone()
         };
-        Body { bytes: bytes.into(), content_type: "application/x-ndjson", gzip }
+        Body { bytes, content_type: "application/x-ndjson", gzip }
     }
 }
 
@@ -244,7 +267,7 @@ impl Item {
 /// Send `body` to `POST {path}` (e.g. `_bulk`) until every item is acknowledged or failed for
 /// good. `Err` only when the request itself cannot succeed (a non-retryable status, or the
 /// retry budget is spent).
-pub async fn execute(client: &Client, path: &str, style: ActionStyle, body: &BulkBody, options: &BulkOptions) -> Result<BulkOutcome, Error> {
+pub async fn execute(client: &Client, path: &str, style: ActionStyle, body: &SealedBody, options: &BulkOptions) -> Result<BulkOutcome, Error> {
     let mut query = String::from("filter_path=errors,items.*.status,items.*.error");
     if let Some(q) = &options.query {
         query.push('&');
@@ -361,13 +384,14 @@ mod tests {
             "{\"index\":{\"_index\":\"logs\",\"_id\":\"a\\\"1\",\"routing\":\"r1\"}}\n{\"x\":1}\n{\"create\":{\"_index\":\"logs\",\"_type\":\"doc\",\"_id\":\"2\"}}\n{}\n"
         );
         assert_eq!(b.len(), 2);
+        let b = b.seal();
         assert_eq!(b.item_lines(1), (&br#"{"create":{"_index":"logs","_type":"doc","_id":"2"}}"#[..], &b"{}"[..]));
         let sub = b.subset(&[1]);
-        assert_eq!(sub.as_bytes(), b"{\"create\":{\"_index\":\"logs\",\"_type\":\"doc\",\"_id\":\"2\"}}\n{}\n");
+        assert_eq!(&sub.bytes[..], b"{\"create\":{\"_index\":\"logs\",\"_type\":\"doc\",\"_id\":\"2\"}}\n{}\n");
         let wire = b.to_wire(true);
         let mut plain = Vec::new();
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&wire.bytes[..]), &mut plain).unwrap();
-        assert_eq!(plain, b.as_bytes());
+        assert_eq!(plain, &b.bytes[..]);
     }
 
     #[test]

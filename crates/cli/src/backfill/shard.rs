@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use cluster::bulk::{self, Action, ActionStyle, BulkBody, BulkOptions, BulkOutcome};
+use cluster::bulk::{self, Action, ActionStyle, BulkBody, BulkOptions, BulkOutcome, SealedBody};
 use cluster::Client;
 use futures::stream::FuturesOrdered;
 use futures::StreamExt;
@@ -124,7 +124,7 @@ impl Position {
 
 /// A bulk body and the position of its last document.
 struct Batch {
-    body: BulkBody,
+    body: SealedBody,
     last: Position,
 }
 
@@ -291,7 +291,7 @@ fn read_shard(ctx: &ShardContext, task: &ShardTask, start: Option<Position>, tx:
                     ctx.progress.add(pos.saturating_sub(reported));
                     weight_seen += pos.saturating_sub(reported);
                     reported = pos;
-                    if stop.load(Ordering::Relaxed) || tx.blocking_send(Batch { body: full, last: last.clone().expect("a document was added") }).is_err() {
+                    if stop.load(Ordering::Relaxed) || tx.blocking_send(Batch { body: full.seal(), last: last.clone().expect("a document was added") }).is_err() {
                         return Err(lucene::Error::Io { file: task.label.clone(), source: std::io::Error::other("stopped") });
                     }
                 }
@@ -308,7 +308,7 @@ fn read_shard(ctx: &ShardContext, task: &ShardTask, start: Option<Position>, tx:
             }
         }
     }
-    if !body.is_empty() && tx.blocking_send(Batch { body, last: last.expect("a non-empty body has a last document") }).is_err() {
+    if !body.is_empty() && tx.blocking_send(Batch { body: body.seal(), last: last.expect("a non-empty body has a last document") }).is_err() {
         return Err(stopped());
     }
     ctx.progress.add(task.weight.saturating_sub(weight_seen));
