@@ -126,7 +126,12 @@ impl StoreArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("FERRY_LOG"))
+        // By default only ferry's own warnings; libraries' logs (a TLS verifier's, say) would
+        // repeat what the one error line already says. FERRY_LOG=debug shows everything.
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off,ferry=warn,cluster=warn,ledger=warn,snapshot=warn,blobstore=warn,lucene=warn,esdoc=warn")),
+        )
         .with_writer(std::io::stderr)
         .without_time()
         .init();

@@ -155,7 +155,12 @@ impl Client {
             }
         }
         if let Some(signer) = &self.signer {
-            let mut parts = http::Request::builder().method(method.clone()).uri(url.as_str()).body(()).expect("a parsed URL is a valid URI").into_parts().0;
+            // AWS services other than S3 sign each path segment URI-encoded twice; the signer
+            // applies the S3 rule (decode, encode once), so it is handed the path encoded once more.
+            let mut signed_url = url.clone();
+            let twice: Vec<String> = url.path().split('/').map(encode_segment).collect();
+            signed_url.set_path(&twice.join("/"));
+            let mut parts = http::Request::builder().method(method.clone()).uri(signed_url.as_str()).body(()).expect("a parsed URL is a valid URI").into_parts().0;
             parts.headers = headers;
             signer.sign(&mut parts, body.map_or(&[][..], |b| &b.bytes[..])).await?;
             headers = parts.headers;
@@ -311,23 +316,25 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-    let mut cur: Option<&'a (dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+    if let Some(r) = e.downcast_ref::<rustls::Error>() {
+        return Some(r);
+    }
+    // I/O errors carry the TLS error as their payload, not always as their source.
+    if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        if let Some(r) = rustls_error(inner) {
             return Some(r);
         }
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return Some(r);
-            }
-        }
-        cur = err.source();
     }
-    None
+    e.source().and_then(rustls_error)
 }
 
 fn is_tls_failure(e: &reqwest::Error) -> bool {
-    rustls_error(e).is_some() || chain(e).to_ascii_lowercase().contains("tls handshake")
+    if rustls_error(e).is_some() {
+        return true;
+    }
+    // Last resort, by rustls's own wording (a plain-HTTP server answering a TLS hello).
+    let text = chain(e).to_ascii_lowercase();
+    ["tls handshake", "received corrupt message", "invalid peer certificate", "handshakefailure"].iter().any(|w| text.contains(w))
 }
 
 fn tls_detail(e: &reqwest::Error) -> String {

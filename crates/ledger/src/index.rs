@@ -155,45 +155,38 @@ impl IndexLedger {
         Ok(docs)
     }
 
+    /// Claim a free item. `None` when none is free now (the caller waits and asks again): one
+    /// pass over a freshly refreshed listing, each candidate re-read in real time before the
+    /// compare-and-set, so a stale listing or a lost race never loops here.
     pub async fn claim_where(&self, holder: &str, ttl: std::time::Duration, accept: impl Fn(&str) -> bool) -> Result<Option<Lease>> {
-        loop {
+        self.client.refresh(&self.index).await.map_err(cluster_err)?;
+        let now = now_ms();
+        let mut candidates: Vec<Doc> = self.list().await?.into_iter().filter(|d| !d.done && (d.holder.is_none() || d.lease_until < now) && accept(&d.key)).collect();
+        candidates.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.key.cmp(&b.key)));
+        for c in candidates {
+            let cur = self.get(&c.key).await?;
             let now = now_ms();
-            let mut candidates: Vec<Doc> = self.list().await?.into_iter().filter(|d| !d.done && (d.holder.is_none() || d.lease_until < now) && accept(&d.key)).collect();
-            candidates.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.key.cmp(&b.key)));
-            if candidates.is_empty() {
-                return Ok(None);
+            if cur.doc.done || (cur.doc.holder.is_some() && cur.doc.lease_until >= now) {
+                continue;
             }
-            let mut raced = false;
-            for c in candidates {
-                // The listing may be stale: decide on the realtime copy.
-                let cur = self.get(&c.key).await?;
-                let now = now_ms();
-                if cur.doc.done || (cur.doc.holder.is_some() && cur.doc.lease_until >= now) {
-                    raced = true;
-                    continue;
-                }
-                let mut doc = cur.doc.clone();
-                doc.holder = Some(holder.to_owned());
-                doc.token += 1;
-                doc.lease_until = now + ttl.as_millis() as i64;
-                doc.started.get_or_insert(now);
-                doc.updated = now;
-                if let Some(w) = self.put_if(&doc, cur.seq_no, cur.primary_term).await? {
-                    return Ok(Some(Lease {
-                        key: doc.key.clone(),
-                        holder: holder.to_owned(),
-                        token: doc.token,
-                        expires_at_ms: doc.lease_until,
-                        resume_from: doc.position.clone().map(|position| Checkpoint { position, docs: doc.docs, failed: doc.failed }),
-                        attempt: w.doc.token,
-                    }));
-                }
-                raced = true;
-            }
-            if !raced {
-                return Ok(None);
+            let mut doc = cur.doc.clone();
+            doc.holder = Some(holder.to_owned());
+            doc.token += 1;
+            doc.lease_until = now + ttl.as_millis() as i64;
+            doc.started.get_or_insert(now);
+            doc.updated = now;
+            if self.put_if(&doc, cur.seq_no, cur.primary_term).await?.is_some() {
+                return Ok(Some(Lease {
+                    key: doc.key.clone(),
+                    holder: holder.to_owned(),
+                    token: doc.token,
+                    expires_at_ms: doc.lease_until,
+                    resume_from: doc.position.clone().map(|position| Checkpoint { position, docs: doc.docs, failed: doc.failed }),
+                    attempt: doc.token,
+                }));
             }
         }
+        Ok(None)
     }
 
     /// Read-check-write an item held under `lease`, retrying when another write slipped in.
