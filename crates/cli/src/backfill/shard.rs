@@ -141,7 +141,7 @@ pub async fn run(ctx: &Arc<ShardContext>, task: ShardTask, mut lease: Lease) -> 
         tracing::info!("{}: resuming after {} ({} documents acknowledged before)", task.label, p.render(), acked.docs);
     }
     let label = task.label.clone();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(1);
     let stop = Arc::new(AtomicBool::new(false));
     let reader = {
         let ctx = ctx.clone();
@@ -154,16 +154,24 @@ pub async fn run(ctx: &Arc<ShardContext>, task: ShardTask, mut lease: Lease) -> 
     let mut checkpointed = acked.clone();
     let mut ticker = tokio::time::interval(ctx.checkpoint_every.min(ctx.lease_ttl / 3));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let max_inflight = ctx.connections.available_permits().max(1);
+    // A connection permit is taken before a batch is pulled from the reader, so bodies waiting
+    // for a connection stay unbuilt: memory is bounded by connections + two bodies per shard.
+    let mut permit: Option<tokio::sync::OwnedSemaphorePermit> = None;
     let outcome: Result<()> = async {
         loop {
             if eof && inflight.is_empty() {
                 return Ok(());
             }
             tokio::select! {
-                b = rx.recv(), if !eof && inflight.len() < max_inflight => match b {
-                    Some(b) => inflight.push_back(send(ctx.clone(), b)),
-                    None => eof = true,
+                p = ctx.connections.clone().acquire_owned(), if !eof && permit.is_none() => {
+                    permit = Some(p.expect("the semaphore is never closed"));
+                }
+                b = rx.recv(), if !eof && permit.is_some() => match b {
+                    Some(b) => inflight.push_back(send(ctx.clone(), b, permit.take().expect("checked above"))),
+                    None => {
+                        eof = true;
+                        permit = None;
+                    }
                 },
                 Some((batch, result)) = inflight.next(), if !inflight.is_empty() => {
                     let result: Result<BulkOutcome, cluster::Error> = result;
@@ -211,8 +219,8 @@ fn is_lease_lost(e: &anyhow::Error) -> bool {
     e.chain().any(|c| matches!(c.downcast_ref::<ledger::Error>(), Some(ledger::Error::LeaseLost { .. })))
 }
 
-async fn send(ctx: Arc<ShardContext>, batch: Batch) -> (Batch, Result<BulkOutcome, cluster::Error>) {
-    let _permit = ctx.connections.acquire().await.expect("the semaphore is never closed");
+async fn send(ctx: Arc<ShardContext>, batch: Batch, permit: tokio::sync::OwnedSemaphorePermit) -> (Batch, Result<BulkOutcome, cluster::Error>) {
+    let _permit = permit;
     ctx.pacer.pace(batch.body.len() as f64, batch.body.byte_len() as f64).await;
     let r = bulk::execute(&ctx.client, "_bulk", ctx.style, &batch.body, &ctx.bulk).await;
     (batch, r)
