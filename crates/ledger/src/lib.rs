@@ -362,7 +362,7 @@ mod tests {
         b.register(&items(2)).unwrap(); // idempotent
         assert_eq!(counts(a.status().unwrap()), (2, 0, 0, 2, 0, 0));
 
-        let la = a.claim("A", Duration::from_millis(150)).unwrap().unwrap();
+        let la = a.claim("A", Duration::from_secs(2)).unwrap().unwrap();
         assert_eq!((la.key.as_str(), la.token, la.resume_from.clone()), ("idx/0", 1, None));
         a.checkpoint(&la, &Checkpoint { position: "seg 0 doc 500".into(), docs: 500, failed: 3 }).unwrap();
         let lb = b.claim("B", Duration::from_secs(60)).unwrap().unwrap();
@@ -374,7 +374,7 @@ mod tests {
         assert!(st.started_ms.is_some() && st.next_expiry_ms == Some(la.expires_at_ms));
 
         // A dies; its lease expires; B takes over from the checkpoint.
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(2100));
         let lb2 = b.claim("B", Duration::from_secs(60)).unwrap().unwrap();
         assert_eq!(lb2.key, "idx/0");
         assert_eq!(lb2.token, 2);
