@@ -191,7 +191,11 @@ fn a_cluster_restart_mid_run_is_waited_out() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = ledger_in(&dir);
     let child = spawn_backfill(&emu.url(), Mode::Local, &ledger, &["--batch-docs", "1", "--connections", "2"]);
-    std::thread::sleep(Duration::from_millis(600));
+    let started = Instant::now();
+    while emu.stats().items_applied < 3 {
+        assert!(started.elapsed() < Duration::from_secs(30), "ferry never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let applied_before = emu.stats().items_applied;
     emu.restart(Duration::from_secs(2));
     let summary = json_ok(&child.wait_with_output().unwrap());
@@ -351,7 +355,7 @@ fn killed_worker_resumes_from_its_checkpoint(mode: Mode) {
     let dir = tempfile::tempdir().unwrap();
     let ledger = ledger_in(&dir);
     let url = emu.url();
-    let flags = |id: &'static str| ["--workers", "1", "--connections", "1", "--batch-docs", "1", "--lease-seconds", "3", "--checkpoint-seconds", "1", "--worker-id", id];
+    let flags = |id: &'static str| ["--workers", "1", "--connections", "1", "--batch-docs", "1", "--lease-seconds", "5", "--checkpoint-seconds", "1", "--worker-id", id];
     let mut a = spawn_backfill(&url, mode, &ledger, &flags("A"));
     let b = spawn_backfill(&url, mode, &ledger, &flags("B"));
     // Wait until A has checkpointed part of its shard, then kill it.
