@@ -82,6 +82,18 @@ Exit codes: 0 every document indexed and every count matches; 1 failure (the err
     Backfill(backfill::BackfillArgs),
 }
 
+/// A bad flag value noticed after parsing (exit code 2, like clap's own usage errors).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
 /// Object-store settings shared by every command that reads a repository.
 #[derive(Args, Clone, Default)]
 pub struct StoreArgs {
@@ -156,7 +168,8 @@ fn main() -> ExitCode {
             eprintln!("ferry: error: {e:#}");
             // A malformed location is a usage error, like a malformed flag.
             let usage = matches!(e.downcast_ref::<blobstore::Error>(), Some(blobstore::Error::InvalidUrl { .. }))
-                || matches!(e.downcast_ref::<cluster::Error>(), Some(cluster::Error::InvalidUrl { .. } | cluster::Error::TlsConfig(_)));
+                || matches!(e.downcast_ref::<cluster::Error>(), Some(cluster::Error::InvalidUrl { .. } | cluster::Error::TlsConfig(_)))
+                || e.downcast_ref::<UsageError>().is_some();
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }

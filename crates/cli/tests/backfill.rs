@@ -455,3 +455,22 @@ fn type_mapping_splits_a_multi_type_index() {
     let targets: Vec<&str> = summary["indices"].as_array().unwrap().iter().map(|i| i["target"].as_str().unwrap()).collect();
     assert_eq!(targets, ["test_updates_deletes-type2", "test_updates_deletes"]);
 }
+
+#[test]
+fn usage_errors_exit_2_before_any_network_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = ledger_in(&dir);
+    let repo = sample_repo();
+    // Port 1: nothing listens; a usage error must come first anyway.
+    for (args, says) in [
+        (&["--type-mapping", "type1"][..], "--type-mapping `type1` is not TYPE=INDEX"),
+        (&["--rename-pattern", "(", "--rename-replacement", "x"][..], "--rename-pattern `(`: unclosed group"),
+    ] {
+        let out = backfill(&repo, "http://127.0.0.1:1", &ledger, args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert_eq!(stderr(&out).trim_end(), format!("ferry: error: {says}"));
+    }
+    let out = backfill(&repo, "ftp://127.0.0.1:1", &ledger, &[], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("the scheme must be http or https"), "{}", stderr(&out));
+}

@@ -293,14 +293,15 @@ struct IndexPlan {
 async fn backfill(args: RunArgs) -> Result<u8> {
     let started = Instant::now();
     let repo_location = args.repo.clone().expect("clap requires REPO");
-    let client = Arc::new(args.target.connect(args.store.region.as_deref())?);
-    let info = client.info().await?;
-    let selection = source::select(&repo_location, &args.store.options(), args.snapshot.as_deref(), &args.index).await?;
+    // Flags first: a usage error should not wait for a network round trip.
     let rename = match (&args.rename_pattern, &args.rename_replacement) {
-        (Some(p), Some(r)) => Some((regex::Regex::new(p).with_context(|| format!("--rename-pattern `{p}`"))?, r.clone())),
+        (Some(p), Some(r)) => Some((regex::Regex::new(p).map_err(|e| usage(format!("--rename-pattern `{p}`: {}", e.to_string().lines().last().unwrap_or("not a regular expression").trim_start_matches("error: "))))?, r.clone())),
         _ => None,
     };
     let rules = parse_type_mappings(&args.type_mapping)?;
+    let client = Arc::new(args.target.connect(args.store.region.as_deref())?);
+    let info = client.info().await?;
+    let selection = source::select(&repo_location, &args.store.options(), args.snapshot.as_deref(), &args.index).await?;
     let mut plans: Vec<IndexPlan> = Vec::new();
     for (i, sel) in selection.indices.iter().enumerate() {
         let target = match &rename {
@@ -542,13 +543,18 @@ async fn open_existing(path: &Path) -> Result<Ledger> {
     Ledger::open_local(path).await
 }
 
+/// A bad flag value found after parsing (exit code 2, like clap's own).
+fn usage(message: String) -> anyhow::Error {
+    anyhow::Error::new(crate::UsageError(message))
+}
+
 /// `TYPE=INDEX` rules, in order.
 fn parse_type_mappings(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .filter(|r| !r.trim().is_empty())
         .map(|r| match r.split_once('=') {
             Some((t, i)) if !t.trim().is_empty() && !i.trim().is_empty() => Ok((t.trim().to_owned(), i.trim().to_owned())),
-            _ => Err(anyhow::Error::new(clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("--type-mapping `{r}` is not TYPE=INDEX\n")))),
+            _ => Err(usage(format!("--type-mapping `{r}` is not TYPE=INDEX"))),
         })
         .collect()
 }

@@ -194,12 +194,14 @@ pub async fn run(ctx: &Arc<ShardContext>, task: ShardTask, mut lease: Lease) -> 
     drop(rx);
     let read = reader.await.map_err(|e| anyhow!("{label}: the reader panicked: {e}"))?;
     let result = outcome.and_then(|()| read);
-    match result {
-        Ok(()) => {
-            ctx.ledger.complete(&lease, acked.docs, acked.failed).await?;
+    let result = match result {
+        Ok(()) => ctx.ledger.complete(&lease, acked.docs, acked.failed).await.map(|()| {
             ctx.counters.shards_done.fetch_add(1, Ordering::Relaxed);
-            Ok(())
-        }
+        }),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(()),
         Err(e) if is_lease_lost(&e) => {
             tracing::warn!("{label}: {e:#}; leaving the shard to its new holder");
             Ok(())
