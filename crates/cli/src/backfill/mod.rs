@@ -52,7 +52,7 @@ enum BackfillCommand {
 #[derive(Args, Clone)]
 pub struct TargetArgs {
     /// Target cluster URL: http(s)://[user:password@]host:port[/prefix].
-    #[arg(long, short = 't', value_name = "URL", env = "FERRY_TARGET", required = true)]
+    #[arg(long, short = 't', value_name = "URL", env = "FERRY_TARGET", hide_env_values = true, required = true)]
     target: Option<String>,
     /// Basic-auth user (instead of user:password in the URL).
     #[arg(long)]
@@ -225,7 +225,7 @@ struct StatusArgs {
     #[arg(value_name = "REPO", required_unless_present = "ledger")]
     repo: Option<String>,
     /// The backfill's target URL.
-    #[arg(long, short = 't', value_name = "URL", env = "FERRY_TARGET", required_unless_present = "ledger")]
+    #[arg(long, short = 't', value_name = "URL", env = "FERRY_TARGET", hide_env_values = true, required_unless_present = "ledger")]
     target: Option<String>,
     /// Ledger file, if the backfill was given one.
     #[arg(long, value_name = "FILE", conflicts_with = "coordinator")]
