@@ -94,6 +94,29 @@ pub struct Entry {
     pub size: Option<u64>,
 }
 
+/// What a store says about one object: its size and, where the service gives them, its ETag
+/// (quotes removed) and Content-MD5 (base64).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    pub size: u64,
+    pub etag: Option<String>,
+    pub content_md5: Option<String>,
+}
+
+/// How large objects are written: in parts of `part_size` bytes (multipart uploads on object
+/// stores), up to `concurrency` parts in flight.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteOptions {
+    pub part_size: usize,
+    pub concurrency: usize,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { part_size: 16 << 20, concurrency: 4 }
+    }
+}
+
 /// A store opened from a repository URL.
 #[derive(Clone)]
 pub struct BlobStore {
@@ -155,6 +178,16 @@ impl BlobStore {
             .layer(TimeoutLayer::new().with_timeout(Duration::from_secs(120)).with_io_timeout(Duration::from_secs(30)))
         };
         Ok(BlobStore { op, url, host })
+    }
+
+    /// Open a store to write into: like [`open`](Self::open), but a local folder is created
+    /// when missing (a copy's destination).
+    pub fn open_for_writing(location: &str, options: &Options) -> Result<Self, Error> {
+        let url = StoreUrl::parse(location)?;
+        if url.backend == Backend::Fs {
+            std::fs::create_dir_all(&url.root).map_err(|e| Error::Other { location: url.to_string(), detail: format!("cannot create the folder: {e}") })?;
+        }
+        Self::open(location, options)
     }
 
     /// Wrap an operator built elsewhere (tests use `memory://` this way).
@@ -224,6 +257,81 @@ impl BlobStore {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.error(path, e)),
         }
+    }
+
+    /// Size and fingerprints of an object, or `None` when it does not exist.
+    pub async fn stat(&self, path: &str) -> Result<Option<ObjectMeta>, Error> {
+        match self.op.stat(path).await {
+            Ok(m) => Ok(Some(ObjectMeta {
+                size: m.content_length(),
+                etag: m.etag().map(|e| e.trim_matches('"').to_owned()).filter(|e| !e.is_empty()),
+                content_md5: m.content_md5().map(str::to_owned).filter(|e| !e.is_empty()),
+            })),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.error(path, e)),
+        }
+    }
+
+    /// Write a whole (small) object, replacing any object of that name.
+    pub async fn write(&self, path: &str, bytes: Bytes) -> Result<(), Error> {
+        self.op.write(path, bytes).await.map(drop).map_err(|e| self.error(path, e))
+    }
+
+    /// Write an object from a stream of chunks, in parts (multipart upload on object stores). On an
+    /// object store the object appears only when complete; on any error the upload is aborted (no
+    /// abandoned parts) and a local file is removed. A local file being written is visible under
+    /// its name (a crash can leave it short), so callers order writes so that nothing refers to an
+    /// object before it is complete.
+    pub async fn write_stream<S>(&self, path: &str, mut chunks: S, options: WriteOptions) -> Result<u64, Error>
+    where
+        S: futures::Stream<Item = Result<Bytes, Error>> + Unpin,
+    {
+        let mut w = self
+            .op
+            .writer_with(path)
+            .chunk(options.part_size.max(5 << 20))
+            .concurrent(options.concurrency.max(1))
+            .await
+            .map_err(|e| self.error(path, e))?;
+        let mut written = 0u64;
+        let result: Result<(), Error> = async {
+            while let Some(chunk) = chunks.try_next().await? {
+                written += chunk.len() as u64;
+                w.write(chunk).await.map_err(|e| self.error(path, e))?;
+            }
+            w.close().await.map(drop).map_err(|e| self.error(path, e))
+        }
+        .await;
+        if let Err(e) = result {
+            let _ = w.abort().await;
+            // A local file is written in place: remove what was written so far.
+            if self.url.backend == Backend::Fs {
+                let _ = self.op.delete(path).await;
+            }
+            return Err(e);
+        }
+        Ok(written)
+    }
+
+    /// Delete an object (deleting a missing one is not an error).
+    pub async fn delete(&self, path: &str) -> Result<(), Error> {
+        self.op.delete(path).await.map_err(|e| self.error(path, e))
+    }
+
+    /// Every object under `dir` (`""` for the whole store), at any depth, with sizes. Sorted by path.
+    pub async fn list_recursive(&self, dir: &str) -> Result<Vec<Entry>, Error> {
+        let mut out = Vec::new();
+        let mut lister = self.op.lister_with(dir).recursive(true).await.map_err(|e| self.error(dir, e))?;
+        while let Some(item) = lister.try_next().await.map_err(|e| self.error(dir, e))? {
+            let path = item.path().to_string();
+            if path.ends_with('/') || path.is_empty() {
+                continue;
+            }
+            let name = path.rsplit('/').next().unwrap_or("").to_string();
+            out.push(Entry { name, size: Some(item.metadata().content_length()), path, is_dir: false });
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
     }
 
     /// Everything directly under `dir` (`""` for the root, else a path ending in `/`), following
@@ -496,6 +604,32 @@ mod tests {
         let e = store.read("missing").await.unwrap_err();
         assert!(e.is_not_found());
         assert!(e.to_string().ends_with("/missing: not found"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn write_stat_stream_list_delete_in_a_new_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("new/repo");
+        let store = BlobStore::open_for_writing(root.to_str().unwrap(), &Options::default()).unwrap();
+        store.write("index.latest", Bytes::from_static(&[0, 0, 0, 0, 0, 0, 0, 7])).await.unwrap();
+        // 12 MiB in uneven chunks, written in 5 MiB parts.
+        let data: Vec<u8> = (0..12u32 << 20).map(|i| (i * 7 % 251) as u8).collect();
+        let chunks: Vec<Result<Bytes, Error>> = data.chunks(3 << 20 | 17).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let n = store.write_stream("indices/x/0/__a", futures::stream::iter(chunks), WriteOptions { part_size: 5 << 20, concurrency: 2 }).await.unwrap();
+        assert_eq!(n, data.len() as u64);
+        assert_eq!(std::fs::read(root.join("indices/x/0/__a")).unwrap(), data);
+        assert_eq!(store.stat("index.latest").await.unwrap().map(|m| m.size), Some(8));
+        assert_eq!(store.stat("missing").await.unwrap(), None);
+        let all: Vec<(String, Option<u64>)> = store.list_recursive("").await.unwrap().into_iter().map(|e| (e.path, e.size)).collect();
+        assert_eq!(all, vec![("index.latest".to_owned(), Some(8)), ("indices/x/0/__a".to_owned(), Some(12 << 20))]);
+        store.delete("index.latest").await.unwrap();
+        store.delete("index.latest").await.unwrap();
+        assert_eq!(store.stat("index.latest").await.unwrap(), None);
+        // A failing source stream leaves no object behind.
+        let failing = futures::stream::iter(vec![Ok(Bytes::from_static(b"part")), Err(Error::Other { location: "src".into(), detail: "boom".into() })]);
+        let e = store.write_stream("indices/x/0/__b", failing, WriteOptions::default()).await.unwrap_err();
+        assert!(e.to_string().contains("boom"), "{e}");
+        assert_eq!(store.stat("indices/x/0/__b").await.unwrap(), None);
     }
 
     #[test]
