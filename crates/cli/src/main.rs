@@ -4,6 +4,7 @@
 //! done by the library crates.
 
 mod backfill;
+mod copy;
 mod export;
 mod inspect;
 mod output;
@@ -80,6 +81,22 @@ Exit codes: 0 every document indexed and every count matches; 1 failure (the err
 2 usage error; 3 finished, but documents were refused (see the dead-letter file) or a target count differs."
     )]
     Backfill(backfill::BackfillArgs),
+    /// Copy a snapshot repository between stores, in an order that keeps the destination readable.
+    #[command(
+        long_about = "Copy a snapshot repository from one store to another (folders, S3, OSS, COS, GCS, Azure), \
+incrementally and in a safe order: data blobs, then shard metadata, index metadata, snapshot metadata, \
+the root index-N, and index.latest last — a copy interrupted at any point leaves the destination \
+readable as it was, and running it again completes it.\n\n\
+An object already in the destination is skipped only if its size and content match: data blobs \
+(immutable, uniquely named) by size and their last 16 bytes (a Lucene file's footer and checksum), \
+every other blob byte for byte — never by size alone, since index.latest keeps its size across \
+generations. --checksum compares whole contents; --size-only trusts sizes except for the roots.\n\n\
+Each side takes its own settings in its URL's query string (endpoint, region, profile, …), so the \
+source and the destination can be different clouds.",
+        after_help = "Examples:\n  ferry copy /mnt/backups/es 's3://backups/es?region=eu-west-1'\n  ferry copy 's3://old/es?region=us-east-1' 'oss://new/es?endpoint=oss-cn-hangzhou.aliyuncs.com' --transfers 16\n  ferry copy ./repo ./copy --dry-run\n\n\
+Exit codes: 0 success, 1 failure (the error names the object), 2 usage error."
+    )]
+    Copy(copy::CopyArgs),
 }
 
 /// A bad flag value noticed after parsing (exit code 2, like clap's own usage errors).
@@ -159,6 +176,7 @@ fn main() -> ExitCode {
             Command::Inspect(args) => inspect::run(args).await.map(|()| 0),
             Command::Export(args) => export::run(args).await.map(|()| 0),
             Command::Backfill(args) => backfill::run(args).await,
+            Command::Copy(args) => copy::run(args).await.map(|()| 0),
         }
     });
     match result {

@@ -1,0 +1,335 @@
+//! `ferry copy SRC DST`: a snapshot repository from one store to another, in the order that keeps
+//! the destination readable at every moment, skipping what is already there.
+//!
+//! Order (each phase finishes before the next starts): data blobs → shard-level `index-*`/`snap-*`
+//! → index `meta-*` → root `snap-*`/`meta-*` → root `index-N` → `index.latest`. A reader of the
+//! destination finds blobs only through the root `index-N` (and `index.latest`), which are written
+//! last, so a copy interrupted anywhere leaves the destination at its previous state plus
+//! unreferenced blobs, and a rerun completes it.
+//!
+//! An object is skipped only when the destination has the same size and the same content:
+//! data blobs (`__*`, immutable and uniquely named) must also end in the same 16 bytes — for a
+//! Lucene file that is its footer, magic and CRC-32 included; every other blob is small and is
+//! compared byte for byte (never by size alone: `index.latest` keeps its 8-byte size across
+//! generations). `--checksum` compares whole contents of every object; `--size-only` trusts
+//! sizes, except for `index.latest` and root `index-N`.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use blobstore::{BlobStore, Entry, WriteOptions};
+use clap::{Args, ValueEnum};
+use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::output::{self, Format};
+use crate::StoreArgs;
+
+#[derive(Args)]
+pub struct CopyArgs {
+    /// Source repository location (path, file://, s3://, oss://, cos://, gs://, azblob://).
+    #[arg(value_name = "SRC")]
+    src: String,
+    /// Destination repository location; a local folder is created if missing.
+    #[arg(value_name = "DST")]
+    dst: String,
+    /// Objects copied at the same time.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    transfers: usize,
+    /// Part size of multipart uploads (bytes; K/M/G suffixes; at least 5M).
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = crate::backfill::parse_size)]
+    part_size: u64,
+    /// Compare whole contents of every object present on both sides (reads both).
+    #[arg(long, conflicts_with = "size_only")]
+    checksum: bool,
+    /// Skip objects whose sizes match (except `index.latest` and root `index-N`, always compared).
+    #[arg(long)]
+    size_only: bool,
+    /// Say what would be copied and why, and copy nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Summary format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Format::Text)]
+    output: Format,
+    /// Hide the progress bar (it is shown only when stderr is a terminal).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// The copy phases, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Phase {
+    Data,
+    ShardMetadata,
+    IndexMetadata,
+    SnapshotMetadata,
+    RootIndex,
+    IndexLatest,
+}
+
+impl Phase {
+    const ALL: [Phase; 6] = [Phase::Data, Phase::ShardMetadata, Phase::IndexMetadata, Phase::SnapshotMetadata, Phase::RootIndex, Phase::IndexLatest];
+
+    /// Which phase a repository path belongs to. Anything unrecognised is copied with the data.
+    fn of(path: &str) -> Phase {
+        let parts: Vec<&str> = path.split('/').collect();
+        match parts.as_slice() {
+            ["index.latest"] => Phase::IndexLatest,
+            [name] if name.starts_with("index-") => Phase::RootIndex,
+            [name] if name.starts_with("snap-") || name.starts_with("meta-") => Phase::SnapshotMetadata,
+            ["indices", _, name] if name.starts_with("meta-") => Phase::IndexMetadata,
+            ["indices", _, _, name] if name.starts_with("index-") || name.starts_with("snap-") => Phase::ShardMetadata,
+            _ => Phase::Data,
+        }
+    }
+
+    /// Mutable (or generation-numbered) roots are never trusted by size.
+    fn is_root(self) -> bool {
+        matches!(self, Phase::RootIndex | Phase::IndexLatest)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Why {
+    Missing,
+    SizeDiffers,
+    ContentDiffers,
+}
+
+impl Why {
+    fn text(self) -> &'static str {
+        match self {
+            Why::Missing => "not in the destination",
+            Why::SizeDiffers => "size differs",
+            Why::ContentDiffers => "content differs",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PhaseSummary {
+    phase: Phase,
+    copied: u64,
+    copied_bytes: u64,
+    skipped: u64,
+    skipped_bytes: u64,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    source: String,
+    destination: String,
+    dry_run: bool,
+    objects: u64,
+    copied: u64,
+    copied_bytes: u64,
+    skipped: u64,
+    skipped_bytes: u64,
+    elapsed_seconds: f64,
+    bytes_per_second: f64,
+    phases: Vec<PhaseSummary>,
+    /// With --dry-run: what would be copied and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    would_copy: Vec<Planned>,
+}
+
+#[derive(Serialize, Clone)]
+struct Planned {
+    path: String,
+    bytes: u64,
+    why: Why,
+}
+
+pub async fn run(args: CopyArgs) -> Result<()> {
+    let started = Instant::now();
+    let options = args.store.options();
+    let src = BlobStore::open(&args.src, &options)?;
+    // A dry run creates nothing: a missing local destination is simply empty.
+    let dst = if args.dry_run {
+        match BlobStore::open(&args.dst, &options) {
+            Ok(d) => Some(d),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        Some(BlobStore::open_for_writing(&args.dst, &options)?)
+    };
+    let objects = src.list_recursive("").await?;
+    anyhow::ensure!(
+        objects.iter().any(|o| o.path == "index.latest" || Phase::of(&o.path) == Phase::RootIndex),
+        "{} does not look like a snapshot repository (no index.latest or index-N at its root)",
+        src.location("")
+    );
+    let write = WriteOptions { part_size: args.part_size as usize, concurrency: 4 };
+    let total_bytes: u64 = objects.iter().filter_map(|o| o.size).sum();
+    let bar = if !args.quiet && std::io::stderr().is_terminal() { indicatif::ProgressBar::new(total_bytes) } else { indicatif::ProgressBar::hidden() };
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}%  {bytes}/{total_bytes}  {bytes_per_sec}  {msg}  ETA {eta}").expect("valid template").progress_chars("=> "));
+    let mut phases = Vec::new();
+    let mut would_copy = Vec::new();
+    let copied_objects = AtomicU64::new(0);
+    for phase in Phase::ALL {
+        let in_phase: Vec<&Entry> = objects.iter().filter(|o| Phase::of(&o.path) == phase).collect();
+        let mut sum = PhaseSummary { phase, copied: 0, copied_bytes: 0, skipped: 0, skipped_bytes: 0 };
+        let decisions: Vec<(&Entry, Option<Why>)> = futures::stream::iter(in_phase)
+            .map(|o| {
+                let (src, dst, args) = (&src, &dst, &args);
+                async move {
+                let why = match dst {
+                    Some(dst) => needs_copy(src, dst, o, phase, args).await?,
+                    None => Some(Why::Missing),
+                };
+                Ok::<_, anyhow::Error>((o, why))
+                }
+            })
+            .buffered(args.transfers.max(1) * 4)
+            .try_collect()
+            .await?;
+        let mut to_copy = Vec::new();
+        for (o, why) in decisions {
+            let size = o.size.unwrap_or(0);
+            match why {
+                None => {
+                    sum.skipped += 1;
+                    sum.skipped_bytes += size;
+                    bar.inc(size);
+                }
+                Some(why) => {
+                    if args.dry_run {
+                        would_copy.push(Planned { path: o.path.clone(), bytes: size, why });
+                    }
+                    to_copy.push(o);
+                }
+            }
+        }
+        sum.copied = to_copy.len() as u64;
+        sum.copied_bytes = to_copy.iter().filter_map(|o| o.size).sum();
+        if let (Some(dst), false) = (&dst, args.dry_run) {
+            futures::stream::iter(to_copy)
+                .map(|o| {
+                    let (src, bar, copied_objects) = (&src, &bar, &copied_objects);
+                    async move {
+                        let stream = src.stream(&o.path).await?;
+                        let n = dst.write_stream(&o.path, stream, write).await?;
+                        anyhow::ensure!(Some(n) == o.size, "{}: copied {n} bytes but the listing said {:?} (changed during the copy?)", src.location(&o.path), o.size);
+                        bar.inc(n);
+                        bar.set_message(format!("{} objects copied", copied_objects.fetch_add(1, Ordering::Relaxed) + 1));
+                        anyhow::Ok(())
+                    }
+                })
+                .buffer_unordered(args.transfers.max(1))
+                .try_collect::<Vec<()>>()
+                .await
+                .with_context(|| format!("copying the {phase:?} phase into {}", dst.location("")))?;
+        }
+        phases.push(sum);
+    }
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let copied_bytes: u64 = phases.iter().map(|s| s.copied_bytes).sum();
+    let summary = Summary {
+        source: src.location(""),
+        destination: dst.as_ref().map_or_else(|| args.dst.clone(), |d| d.location("")),
+        dry_run: args.dry_run,
+        objects: objects.len() as u64,
+        copied: phases.iter().map(|s| s.copied).sum(),
+        copied_bytes,
+        skipped: phases.iter().map(|s| s.skipped).sum(),
+        skipped_bytes: phases.iter().map(|s| s.skipped_bytes).sum(),
+        elapsed_seconds: elapsed,
+        bytes_per_second: if args.dry_run { 0.0 } else { copied_bytes as f64 / elapsed.max(1e-9) },
+        phases,
+        would_copy,
+    };
+    match args.output {
+        Format::Json => output::print_json(&summary)?,
+        Format::Text => print!("{}", summary.to_text()),
+    }
+    Ok(())
+}
+
+/// Why `o` must be copied, or `None` when the destination already holds it.
+async fn needs_copy(src: &BlobStore, dst: &BlobStore, o: &Entry, phase: Phase, args: &CopyArgs) -> Result<Option<Why>> {
+    let Some(there) = dst.stat(&o.path).await? else { return Ok(Some(Why::Missing)) };
+    let size = o.size.unwrap_or(0);
+    if there.size != size {
+        return Ok(Some(Why::SizeDiffers));
+    }
+    if args.size_only && !phase.is_root() {
+        return Ok(None);
+    }
+    let same = if args.checksum {
+        digest(src, &o.path).await? == digest(dst, &o.path).await?
+    } else if phase == Phase::Data && size > 16 {
+        // Immutable, uniquely named blobs: the tail (a Lucene footer: magic, algorithm, CRC-32).
+        src.read_range(&o.path, size - 16..size).await? == dst.read_range(&o.path, size - 16..size).await?
+    } else {
+        src.read(&o.path).await? == dst.read(&o.path).await?
+    };
+    Ok(if same { None } else { Some(Why::ContentDiffers) })
+}
+
+/// SHA-256 of a whole object, streamed.
+async fn digest(store: &BlobStore, path: &str) -> Result<[u8; 32]> {
+    let mut h = Sha256::new();
+    let mut s = store.stream(path).await?;
+    while let Some(chunk) = s.try_next().await? {
+        h.update(&chunk);
+    }
+    Ok(h.finalize().into())
+}
+
+impl Summary {
+    fn to_text(&self) -> String {
+        let mut s = format!("{} → {}{}\n", self.source, self.destination, if self.dry_run { " (dry run: nothing copied)" } else { "" });
+        for p in &self.would_copy {
+            s.push_str(&format!("  would copy {} ({}): {}\n", p.path, output::bytes(p.bytes), p.why.text()));
+        }
+        s.push_str(&format!("{:<18} {:>8} {:>12} {:>8} {:>12}\n", "phase", "copied", "bytes", "skipped", "bytes"));
+        for p in &self.phases {
+            let name = serde_json::to_value(p.phase).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            s.push_str(&format!("{name:<18} {:>8} {:>12} {:>8} {:>12}\n", p.copied, output::bytes(p.copied_bytes), p.skipped, output::bytes(p.skipped_bytes)));
+        }
+        s.push_str(&format!(
+            "{} objects: {} {} ({}), {} already there ({}) in {:.2}s\n",
+            self.objects,
+            self.copied,
+            if self.dry_run { "to copy" } else { "copied" },
+            output::bytes(self.copied_bytes),
+            self.skipped,
+            output::bytes(self.skipped_bytes),
+            self.elapsed_seconds
+        ));
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_follow_the_repository_layout() {
+        for (path, phase) in [
+            ("index.latest", Phase::IndexLatest),
+            ("index-12", Phase::RootIndex),
+            ("snap-7GkfFRQTYiyNGjOW-h0DAA.dat", Phase::SnapshotMetadata),
+            ("meta-7GkfFRQTYiyNGjOW-h0DAA.dat", Phase::SnapshotMetadata),
+            ("indices/Xy/meta-abc.dat", Phase::IndexMetadata),
+            ("indices/Xy/0/index-Zq3", Phase::ShardMetadata),
+            ("indices/Xy/0/snap-7GkfFRQTYiyNGjOW-h0DAA.dat", Phase::ShardMetadata),
+            ("indices/Xy/0/__8dM2", Phase::Data),
+            ("indices/Xy/0/__8dM2.part3", Phase::Data),
+            ("incompatible-snapshots", Phase::Data),
+        ] {
+            assert_eq!(Phase::of(path), phase, "{path}");
+        }
+        assert!(Phase::ALL.windows(2).all(|w| w[0] < w[1]), "phases run in declaration order");
+    }
+}
