@@ -14,7 +14,6 @@
 //! generations). `--checksum` compares whole contents of every object; `--size-only` trusts
 //! sizes, except for `index.latest` and root `index-N`.
 
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -51,12 +50,8 @@ pub struct CopyArgs {
     /// Say what would be copied and why, and copy nothing.
     #[arg(long, short = 'n')]
     dry_run: bool,
-    /// Summary format.
-    #[arg(long, short = 'o', value_enum, default_value_t = Format::Text)]
-    output: Format,
-    /// Hide the progress bar (it is shown only when stderr is a terminal).
-    #[arg(long, short = 'q')]
-    quiet: bool,
+    #[command(flatten)]
+    report: output::ReportArgs,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -169,7 +164,7 @@ pub async fn run(args: CopyArgs) -> Result<()> {
     );
     let write = WriteOptions { part_size: args.part_size as usize, concurrency: 4 };
     let total_bytes: u64 = objects.iter().filter_map(|o| o.size).sum();
-    let bar = if !args.quiet && std::io::stderr().is_terminal() { indicatif::ProgressBar::new(total_bytes) } else { indicatif::ProgressBar::hidden() };
+    let bar = if args.report.show_progress() { indicatif::ProgressBar::new(total_bytes) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}%  {bytes}/{total_bytes}  {bytes_per_sec}  {msg}  ETA {eta}").expect("valid template").progress_chars("=> "));
     let mut phases = Vec::new();
     let mut would_copy = Vec::new();
@@ -247,7 +242,7 @@ pub async fn run(args: CopyArgs) -> Result<()> {
         phases,
         would_copy,
     };
-    match args.output {
+    match args.report.output {
         Format::Json => output::print_json(&summary)?,
         Format::Text => print!("{}", summary.to_text()),
     }

@@ -2,7 +2,7 @@
 //! one per index, read straight from the repository with no cluster involved.
 
 use std::fs::File;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -57,12 +57,8 @@ pub struct ExportArgs {
     /// cannot be exported (`_source` disabled in the mapping, or ES 8 synthetic source).
     #[arg(long)]
     allow_missing_source: bool,
-    /// Summary format.
-    #[arg(long, short = 'o', value_enum, default_value_t = Format::Text)]
-    output: Format,
-    /// Hide the progress bar (it is shown only when stderr is a terminal).
-    #[arg(long, short = 'q')]
-    quiet: bool,
+    #[command(flatten)]
+    report: output::ReportArgs,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -132,11 +128,11 @@ pub async fn run(args: ExportArgs) -> Result<()> {
     };
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)).max(1);
     let settings = Settings { format: args.format, compress: args.compress, allow_missing_source: args.allow_missing_source };
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = args.report.show_progress();
     let to_stdout = matches!(out, Destination::Stdout);
     let summary = tokio::task::spawn_blocking(move || execute(plan, &out, jobs, settings, show_progress)).await??;
     // With the documents on stdout, the summary goes to stderr.
-    match (args.output, to_stdout) {
+    match (args.report.output, to_stdout) {
         (Format::Json, false) => output::print_json(&summary)?,
         (Format::Json, true) => eprintln!("{}", serde_json::to_string_pretty(&summary)?),
         (Format::Text, false) => print!("{}", summary.to_text()),

@@ -11,6 +11,24 @@ pub enum Format {
     Json,
 }
 
+/// The summary format and progress switch every long-running command has.
+#[derive(clap::Args, Clone, Copy)]
+pub struct ReportArgs {
+    /// Summary format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// Hide the progress bar (it is shown only when stderr is a terminal).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl ReportArgs {
+    /// Progress goes to a terminal only: piped or redirected runs stay quiet.
+    pub fn show_progress(&self) -> bool {
+        !self.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr())
+    }
+}
+
 /// `4634` → `4.5 KiB`.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];

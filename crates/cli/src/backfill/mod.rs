@@ -11,7 +11,6 @@
 mod ledger;
 mod shard;
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -209,12 +208,8 @@ struct RunArgs {
     /// Name of this worker in the ledger. Default: host name and process id.
     #[arg(long, value_name = "NAME")]
     worker_id: Option<String>,
-    /// Summary format.
-    #[arg(long, short = 'o', value_enum, default_value_t = Format::Text)]
-    output: Format,
-    /// Hide the progress bar (it is shown only when stderr is a terminal).
-    #[arg(long, short = 'q')]
-    quiet: bool,
+    #[command(flatten)]
+    report: output::ReportArgs,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -373,7 +368,7 @@ async fn backfill(args: RunArgs) -> Result<u8> {
     };
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)).max(1);
     let holder = args.worker_id.clone().unwrap_or_else(default_worker_id);
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = args.report.show_progress();
     let total_weight: u64 = units.iter().map(|&(_, s)| shards[s].weight.max(1)).sum();
     let progress = shard::Progress::new(show_progress, total_weight);
     let ctx = Arc::new(ShardContext {
@@ -511,7 +506,7 @@ async fn backfill(args: RunArgs) -> Result<u8> {
         indices,
     };
     let ok = summary.indices.iter().all(|i| i.ok);
-    match args.output {
+    match args.report.output {
         Format::Json => output::print_json(&summary)?,
         Format::Text => print!("{}", summary.to_text()),
     }
