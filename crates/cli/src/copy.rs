@@ -47,6 +47,9 @@ pub struct CopyArgs {
     /// Skip objects whose sizes match (except `index.latest` and root `index-N`, always compared).
     #[arg(long)]
     size_only: bool,
+    /// After copying, run `verify-repo --deep` on the destination (exit code 3 if it finds problems).
+    #[arg(long, conflicts_with = "dry_run")]
+    verify: bool,
     /// Say what would be copied and why, and copy nothing.
     #[arg(long, short = 'n')]
     dry_run: bool,
@@ -133,6 +136,9 @@ struct Summary {
     /// With --dry-run: what would be copied and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     would_copy: Vec<Planned>,
+    /// With --verify: the destination's deep verification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify: Option<crate::verify::Report>,
 }
 
 #[derive(Serialize, Clone)]
@@ -142,7 +148,7 @@ struct Planned {
     why: Why,
 }
 
-pub async fn run(args: CopyArgs) -> Result<()> {
+pub async fn run(args: CopyArgs) -> Result<u8> {
     let started = Instant::now();
     let options = args.store.options();
     let src = BlobStore::open(&args.src, &options)?;
@@ -241,12 +247,27 @@ pub async fn run(args: CopyArgs) -> Result<()> {
         bytes_per_second: if args.dry_run { 0.0 } else { copied_bytes as f64 / elapsed.max(1e-9) },
         phases,
         would_copy,
+        verify: None,
     };
+    let mut summary = summary;
+    if let (Some(dst), true) = (&dst, args.verify) {
+        summary.verify = Some(crate::verify::verify(dst.clone(), &[], true, args.transfers).await?);
+    }
+    let problems = summary.verify.as_ref().map_or(0, |v| v.problems.len());
     match args.report.output {
         Format::Json => output::print_json(&summary)?,
-        Format::Text => print!("{}", summary.to_text()),
+        Format::Text => {
+            print!("{}", summary.to_text());
+            if let Some(v) = &summary.verify {
+                print!("verify: {}", v.to_text());
+            }
+        }
     }
-    Ok(())
+    if problems > 0 {
+        eprintln!("ferry: error: the copy in {} has {problems} problem(s)", summary.destination);
+        return Ok(crate::verify::EXIT_PROBLEMS);
+    }
+    Ok(0)
 }
 
 /// Why `o` must be copied, or `None` when the destination already holds it.

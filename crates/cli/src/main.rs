@@ -9,6 +9,7 @@ mod export;
 mod inspect;
 mod output;
 mod source;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -97,6 +98,19 @@ source and the destination can be different clouds.",
 Exit codes: 0 success, 1 failure (the error names the object), 2 usage error."
     )]
     Copy(copy::CopyArgs),
+    /// Check that a repository holds every blob its snapshots need (--deep: and that none is corrupt).
+    #[command(
+        name = "verify-repo",
+        long_about = "Check that a snapshot repository holds every blob its snapshots need: the root index-N and \
+index.latest, each snapshot's metadata, its indices' metadata, each shard's snapshot and generation \
+blobs, and every part of every uploaded Lucene file with the exact length the shard snapshot records.\n\n\
+--deep reads everything: each metadata blob's codec header, footer and CRC-32, and each Lucene file \
+whole, its CRC-32 recomputed and compared with its footer and with the checksum the shard snapshot \
+recorded. Problems are listed by blob name.",
+        after_help = "Examples:\n  ferry verify-repo /mnt/backups/es\n  ferry verify-repo 's3://backups/es?region=eu-west-1' --snapshot nightly-1 --deep\n\n\
+Exit codes: 0 the repository is complete; 1 failure (cannot read it at all); 2 usage error; 3 problems found (listed)."
+    )]
+    VerifyRepo(verify::VerifyArgs),
 }
 
 /// A bad flag value noticed after parsing (exit code 2, like clap's own usage errors).
@@ -176,7 +190,8 @@ fn main() -> ExitCode {
             Command::Inspect(args) => inspect::run(args).await.map(|()| 0),
             Command::Export(args) => export::run(args).await.map(|()| 0),
             Command::Backfill(args) => backfill::run(args).await,
-            Command::Copy(args) => copy::run(args).await.map(|()| 0),
+            Command::Copy(args) => copy::run(args).await,
+            Command::VerifyRepo(args) => verify::run(args).await,
         }
     });
     match result {

@@ -22,6 +22,7 @@
 
 pub mod framing;
 pub mod model;
+mod references;
 mod repository;
 pub mod shard_dir;
 pub mod version;
@@ -30,6 +31,7 @@ pub mod xcontent;
 pub use model::{
     FileInfo, GlobalMetadata, IndexEntry, IndexMetadata, RepositoryData, ShardIndex, ShardSnapshot, SnapshotEntry, SnapshotInfo,
 };
+pub use references::{BlobKind, BlobRef};
 pub use repository::{Error, Repository, Result};
 pub use shard_dir::ShardDirectory;
 pub use version::{Distribution, Version};
