@@ -103,6 +103,9 @@ pub struct ObjectMeta {
     pub content_md5: Option<String>,
 }
 
+/// Suffix of a local file being written (renamed away when complete).
+const PARTIAL: &str = ".ferry-part";
+
 /// How large objects are written: in parts of `part_size` bytes (multipart uploads on object
 /// stores), up to `concurrency` parts in flight.
 #[derive(Debug, Clone, Copy)]
@@ -274,21 +277,25 @@ impl BlobStore {
 
     /// Write a whole (small) object, replacing any object of that name.
     pub async fn write(&self, path: &str, bytes: Bytes) -> Result<(), Error> {
-        self.op.write(path, bytes).await.map(drop).map_err(|e| self.error(path, e))
+        let chunks = futures::stream::iter([Ok(bytes)]);
+        self.write_stream(path, chunks, WriteOptions::default()).await.map(drop)
     }
 
-    /// Write an object from a stream of chunks, in parts (multipart upload on object stores). On an
-    /// object store the object appears only when complete; on any error the upload is aborted (no
-    /// abandoned parts) and a local file is removed. A local file being written is visible under
-    /// its name (a crash can leave it short), so callers order writes so that nothing refers to an
-    /// object before it is complete.
+    /// Write an object from a stream of chunks, in parts (multipart upload on object stores). The
+    /// object appears under its name only when complete — an object store publishes a PUT or a
+    /// completed multipart upload at once; a local file is written as `<name>.ferry-part` and
+    /// renamed — so a reader never sees half an object. On an error the upload is aborted (no
+    /// abandoned parts) and the partial file removed; a crash can leave a `.ferry-part` file,
+    /// which [`list_recursive`](Self::list_recursive) does not report.
     pub async fn write_stream<S>(&self, path: &str, mut chunks: S, options: WriteOptions) -> Result<u64, Error>
     where
         S: futures::Stream<Item = Result<Bytes, Error>> + Unpin,
     {
+        let local = self.url.backend == Backend::Fs;
+        let target = if local { format!("{path}{PARTIAL}") } else { path.to_owned() };
         let mut w = self
             .op
-            .writer_with(path)
+            .writer_with(&target)
             .chunk(options.part_size.max(5 << 20))
             .concurrent(options.concurrency.max(1))
             .await
@@ -299,14 +306,17 @@ impl BlobStore {
                 written += chunk.len() as u64;
                 w.write(chunk).await.map_err(|e| self.error(path, e))?;
             }
-            w.close().await.map(drop).map_err(|e| self.error(path, e))
+            w.close().await.map(drop).map_err(|e| self.error(path, e))?;
+            if local {
+                self.op.rename(&target, path).await.map_err(|e| self.error(path, e))?;
+            }
+            Ok(())
         }
         .await;
         if let Err(e) = result {
             let _ = w.abort().await;
-            // A local file is written in place: remove what was written so far.
-            if self.url.backend == Backend::Fs {
-                let _ = self.op.delete(path).await;
+            if local {
+                let _ = self.op.delete(&target).await;
             }
             return Err(e);
         }
@@ -324,7 +334,7 @@ impl BlobStore {
         let mut lister = self.op.lister_with(dir).recursive(true).await.map_err(|e| self.error(dir, e))?;
         while let Some(item) = lister.try_next().await.map_err(|e| self.error(dir, e))? {
             let path = item.path().to_string();
-            if path.ends_with('/') || path.is_empty() {
+            if path.ends_with('/') || path.is_empty() || path.ends_with(PARTIAL) {
                 continue;
             }
             let name = path.rsplit('/').next().unwrap_or("").to_string();

@@ -41,6 +41,9 @@ pub struct CopyArgs {
     /// Part size of multipart uploads (bytes; K/M/G suffixes; at least 5M).
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = crate::backfill::parse_size)]
     part_size: u64,
+    /// At most this many bytes per second in total (K/M/G suffixes).
+    #[arg(long, value_name = "SIZE", value_parser = crate::backfill::parse_size)]
+    bwlimit: Option<u64>,
     /// Compare whole contents of every object present on both sides (reads both).
     #[arg(long, conflicts_with = "size_only")]
     checksum: bool,
@@ -175,6 +178,7 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
     let mut phases = Vec::new();
     let mut would_copy = Vec::new();
     let copied_objects = AtomicU64::new(0);
+    let pacer = crate::pace::Pacer::new(None, args.bwlimit.map(|b| b as f64));
     for phase in Phase::ALL {
         let in_phase: Vec<&Entry> = objects.iter().filter(|o| Phase::of(&o.path) == phase).collect();
         let mut sum = PhaseSummary { phase, copied: 0, copied_bytes: 0, skipped: 0, skipped_bytes: 0 };
@@ -214,9 +218,15 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
         if let (Some(dst), false) = (&dst, args.dry_run) {
             futures::stream::iter(to_copy)
                 .map(|o| {
-                    let (src, bar, copied_objects) = (&src, &bar, &copied_objects);
+                    let (src, bar, copied_objects, pacer) = (&src, &bar, &copied_objects, &pacer);
                     async move {
-                        let stream = src.stream(&o.path).await?;
+                        let stream = src.stream(&o.path).await?.then(move |chunk| async move {
+                            if let Ok(c) = &chunk {
+                                pacer.pace(0.0, c.len() as f64).await;
+                            }
+                            chunk
+                        });
+                        let stream = Box::pin(stream);
                         let n = dst.write_stream(&o.path, stream, write).await?;
                         anyhow::ensure!(Some(n) == o.size, "{}: copied {n} bytes but the listing said {:?} (changed during the copy?)", src.location(&o.path), o.size);
                         bar.inc(n);

@@ -8,6 +8,7 @@ mod copy;
 mod export;
 mod inspect;
 mod output;
+mod pace;
 mod source;
 mod verify;
 

@@ -3,7 +3,9 @@
 //! not uploaded again), SMILE metadata in checksummed blobs (global metadata DEFLATE-compressed,
 //! as `compress: true` repositories do), `.si`/`segments_N` as virtual `v__` files.
 //!
-//! `cargo run -p snapshot --example make_sample_repo -- LUCENE_OUT REPO_DIR` (see samples/make.sh).
+//! `cargo run -p snapshot --example make_sample_repo -- LUCENE_OUT REPO_DIR [SNAPSHOTS]` (see
+//! samples/make.sh). SNAPSHOTS (default 2) = 1 writes the repository as it was after the first
+//! snapshot (`index-0`, its own shard generations), for staging a repository in two steps.
 //! Identifiers are derived from content hashes and timestamps are fixed, so the metadata is a
 //! function of the Lucene files alone.
 
@@ -19,20 +21,27 @@ const SNAPSHOTS: [(&str, &str, i64); 2] = [("full-1", "commit1", 1_711_000_000_0
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, lucene, out] = args.as_slice() else {
-        eprintln!("usage: make_sample_repo LUCENE_OUT REPO_DIR");
-        std::process::exit(2);
+    let (lucene, out, count) = match args.as_slice() {
+        [_, lucene, out] => (lucene, out, SNAPSHOTS.len()),
+        [_, lucene, out, n] if matches!(n.parse::<usize>(), Ok(1..=2)) => (lucene, out, n.parse().unwrap()),
+        _ => {
+            eprintln!("usage: make_sample_repo LUCENE_OUT REPO_DIR [SNAPSHOTS (1 or 2)]");
+            std::process::exit(2);
+        }
     };
     let (lucene, out) = (PathBuf::from(lucene), PathBuf::from(out));
+    let taken = &SNAPSHOTS[..count];
+    // The repository generation after `count` snapshots.
+    let generation = count as i64 - 1;
     if out.exists() {
         std::fs::remove_dir_all(&out).expect("clear output folder");
     }
     std::fs::create_dir_all(&out).expect("create output folder");
 
     let indices: Vec<(String, u32)> = vec![("articles".into(), 2), ("logs-2024.03.22".into(), 1)];
-    let snap_uuids: Vec<String> = SNAPSHOTS.iter().map(|(name, _, _)| uuid(name.as_bytes())).collect();
+    let snap_uuids: Vec<String> = taken.iter().map(|(name, _, _)| uuid(name.as_bytes())).collect();
     let mut index_entries = serde_json::Map::new();
-    let mut lookup_per_snapshot: Vec<serde_json::Map<String, serde_json::Value>> = vec![Default::default(); SNAPSHOTS.len()];
+    let mut lookup_per_snapshot: Vec<serde_json::Map<String, serde_json::Value>> = vec![Default::default(); taken.len()];
     let mut identifiers = serde_json::Map::new();
 
     for (index, shards) in &indices {
@@ -50,7 +59,7 @@ fn main() {
             // Blob per distinct file content: a file unchanged between commits is uploaded once.
             let mut blobs: BTreeMap<(String, String), Blob> = BTreeMap::new();
             let mut per_snapshot = serde_json::Map::new();
-            for (si, (snap_name, commit, start)) in SNAPSHOTS.iter().enumerate() {
+            for (si, (snap_name, commit, start)) in taken.iter().enumerate() {
                 let files = lucene_files(&lucene.join(index).join(shard.to_string()).join(commit));
                 let mut infos = Vec::new();
                 let mut uploaded = (0u64, 0u64);
@@ -83,7 +92,9 @@ fn main() {
             }
             // The shard's index-<gen>: every file, and which snapshot uses which.
             let all_files: Vec<Smile> = blobs.values().map(Blob::file_info).collect();
-            let gen = uuid(format!("gen:{index}:{shard}").as_bytes());
+            // Each repository generation has its own shard generation blob.
+            let seed = if count == SNAPSHOTS.len() { format!("gen:{index}:{shard}") } else { format!("gen:{index}:{shard}:{count}") };
+            let gen = uuid(seed.as_bytes());
             let shard_index = object(vec![("files", Smile::Array(all_files)), ("snapshots", from_json(&json!(per_snapshot)))]);
             write(&out, &format!("{dir}/index-{gen}"), &framing::encode(Codec::ShardSnapshots, &smile(&shard_index)));
             generations.push(gen);
@@ -92,7 +103,7 @@ fn main() {
     }
 
     let mut snapshots = Vec::new();
-    for (si, (name, _, start)) in SNAPSHOTS.iter().enumerate() {
+    for (si, (name, _, start)) in taken.iter().enumerate() {
         let end = start + 1_250;
         let info = json!({"snapshot": {
             "name": name, "uuid": snap_uuids[si], "version_id": VERSION_ID,
@@ -106,8 +117,8 @@ fn main() {
             "version": "7.10.2", "start_time_millis": start, "end_time_millis": end}));
     }
     let repository_data = json!({"snapshots": snapshots, "indices": index_entries, "min_version": "7.9.0", "index_metadata_identifiers": identifiers});
-    write(&out, "index-1", serde_json::to_string(&repository_data).unwrap().as_bytes());
-    write(&out, "index.latest", &1i64.to_be_bytes());
+    write(&out, &format!("index-{generation}"), serde_json::to_string(&repository_data).unwrap().as_bytes());
+    write(&out, "index.latest", &generation.to_be_bytes());
     println!("wrote sample repository to {}", out.display());
 }
 

@@ -22,6 +22,7 @@ use futures::StreamExt;
 use ledger::{Checkpoint, Lease};
 
 use super::ledger::Ledger;
+pub use crate::pace::Pacer;
 use crate::source::to_lucene;
 
 /// Which mapping type goes into action lines.
@@ -325,35 +326,6 @@ fn read_shard(ctx: &ShardContext, task: &ShardTask, start: Option<Position>, tx:
     Ok(())
 }
 
-/// Paces bulk requests to `--max-docs-per-sec` / `--max-bytes-per-sec`: each request reserves
-/// its share of time on a shared clock and waits for its slot.
-pub struct Pacer {
-    docs_per_sec: Option<f64>,
-    bytes_per_sec: Option<f64>,
-    next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
-}
-
-impl Pacer {
-    pub fn new(docs_per_sec: Option<f64>, bytes_per_sec: Option<f64>) -> Pacer {
-        Pacer { docs_per_sec: docs_per_sec.filter(|r| *r > 0.0), bytes_per_sec: bytes_per_sec.filter(|r| *r > 0.0), next: tokio::sync::Mutex::new(None) }
-    }
-
-    pub async fn pace(&self, docs: f64, bytes: f64) {
-        let cost = self.docs_per_sec.map_or(0.0, |r| docs / r).max(self.bytes_per_sec.map_or(0.0, |r| bytes / r));
-        if cost == 0.0 {
-            return;
-        }
-        let slot = {
-            let mut next = self.next.lock().await;
-            let now = tokio::time::Instant::now();
-            let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + Duration::from_secs_f64(cost));
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
-    }
-}
-
 /// The dead-letter file: one JSON line per refused document, `{"status","error","action","source"}`
 /// — the action and source lines can be fed back to `_bulk` as they are. Opened on first use in
 /// append mode, and every line is one `write`, so processes sharing the file do not interleave.
@@ -473,14 +445,4 @@ mod tests {
         assert_eq!(per.type_for(None), Some("doc"));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn pacing_spreads_requests() {
-        let p = Pacer::new(Some(100.0), None);
-        let t0 = tokio::time::Instant::now();
-        for _ in 0..5 {
-            p.pace(50.0, 0.0).await;
-        }
-        // Five reservations of 0.5 s each: the fifth starts at 2 s.
-        assert_eq!(t0.elapsed(), Duration::from_secs(2));
-    }
 }
