@@ -1,6 +1,6 @@
 //! `ferry copy` end to end: every fixture repository round-trips folder → S3 → S3 → folder
-//! byte-identically through a real SigV4-verifying S3 server (s3s-fs); a second run copies
-//! nothing; a changed `index.latest` (same 8-byte size) is found and copied; a dry run says what
+//! byte-identically through two real S3 servers (s3s-fs, which verifies SigV4, and moto); a
+//! second run copies nothing; a changed `index.latest` (same 8-byte size) is found and copied; a dry run says what
 //! it would copy and why, and copies nothing.
 
 use std::path::Path;
@@ -26,6 +26,8 @@ fn every_fixture_round_trips_through_two_buckets_byte_identically() {
     std::fs::create_dir_all(root.path().join("first")).unwrap();
     std::fs::create_dir_all(root.path().join("second")).unwrap();
     let server = testkit::S3Server::start(root.path());
+    let moto = testkit::MotoServer::start();
+    moto.create_bucket("moto");
     let env = [("AWS_ACCESS_KEY_ID", server.access_key), ("AWS_SECRET_ACCESS_KEY", server.secret_key)];
     let out = tempfile::tempdir().unwrap();
     for repo in testkit::fixture_repos() {
@@ -37,12 +39,16 @@ fn every_fixture_round_trips_through_two_buckets_byte_identically() {
         let first = copy(repo.to_str().unwrap(), &s3("first"), &[], &env);
         assert_eq!((first["copied"].as_u64(), first["copied_bytes"].as_u64()), (Some(files.len() as u64), Some(bytes)), "{name}: {first}");
         copy(&s3("first"), &s3("second"), &["--transfers", "3"], &env);
-        copy(&s3("second"), back.to_str().unwrap(), &[], &env);
+        let at_moto = format!("s3://moto/{name}?endpoint={}&region=us-east-1", moto.endpoint());
+        copy(&s3("second"), &at_moto, &[], &env);
+        copy(&at_moto, back.to_str().unwrap(), &[], &env);
         assert_eq!(testkit::files_under(&back), files, "{name}: the round trip changed the repository");
 
-        // Nothing moves the second time, in either direction of comparison.
-        let again = copy(&s3("first"), &s3("second"), &[], &env);
-        assert_eq!((again["copied"].as_u64(), again["skipped"].as_u64()), (Some(0), Some(files.len() as u64)), "{name}: {again}");
+        // Nothing moves the second time, between any two of the stores.
+        for (from, to) in [(s3("first"), s3("second")), (s3("second"), at_moto.clone()), (at_moto.clone(), back.display().to_string())] {
+            let again = copy(&from, &to, &[], &env);
+            assert_eq!((again["copied"].as_u64(), again["skipped"].as_u64()), (Some(0), Some(files.len() as u64)), "{name} {from} → {to}: {again}");
+        }
         let again = copy(repo.to_str().unwrap(), &s3("first"), &["--checksum"], &env);
         assert_eq!(again["copied_bytes"], 0, "{name}: {again}");
     }

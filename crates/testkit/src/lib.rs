@@ -120,6 +120,56 @@ impl Drop for S3Server {
     }
 }
 
+/// A moto S3 server (≥ 5.2.5, which `.ci/run` installs with pip) on 127.0.0.1: a second,
+/// independent S3 implementation (in memory, multipart ETags `"md5-N"`, any credentials).
+/// Stopped on drop.
+pub struct MotoServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl MotoServer {
+    pub fn start() -> MotoServer {
+        let port = free_port();
+        let bin = std::env::var_os("MOTO_SERVER_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("moto_server"));
+        let child = Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} ({e}); install it with pip install 'moto[server]>=5.2.5' (as .ci/run does)", bin.display()));
+        let server = MotoServer { child, port };
+        // A TCP probe: moto counts (and may refuse) unauthenticated HTTP requests.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start listening on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Create a bucket (moto starts empty; ferry never creates buckets).
+    pub fn create_bucket(&self, name: &str) {
+        use std::io::{Read, Write};
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        write!(s, "PUT /{name} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port).expect("send");
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).expect("read");
+        assert!(resp.starts_with("HTTP/1.1 200"), "moto refused to create bucket {name}: {resp}");
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// `S3S_FS_BIN`, else `s3s-fs` on PATH, else cargo's bin folder. `.ci/run` installs it.
 fn s3s_fs_binary() -> PathBuf {
     if let Some(p) = std::env::var_os("S3S_FS_BIN") {
