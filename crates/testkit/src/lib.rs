@@ -131,13 +131,22 @@ pub struct MotoServer {
 impl MotoServer {
     pub fn start() -> MotoServer {
         let port = free_port();
-        let bin = std::env::var_os("MOTO_SERVER_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("moto_server"));
-        let child = Command::new(&bin)
+        // `python3 -m moto.server` works wherever pip put moto, even before a shim or PATH
+        // entry for the `moto_server` script exists.
+        let mut cmd = match std::env::var_os("MOTO_SERVER_BIN") {
+            Some(bin) => Command::new(bin),
+            None => {
+                let mut c = Command::new("python3");
+                c.args(["-m", "moto.server"]);
+                c
+            }
+        };
+        let child = cmd
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {} ({e}); install it with pip install 'moto[server]>=5.2.5' (as .ci/run does)", bin.display()));
+            .unwrap_or_else(|e| panic!("cannot start moto ({e}); install it with pip install 'moto[server]>=5.2.5' (as .ci/run does)"));
         let server = MotoServer { child, port };
         // A TCP probe: moto counts (and may refuse) unauthenticated HTTP requests.
         let deadline = Instant::now() + Duration::from_secs(30);
