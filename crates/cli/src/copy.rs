@@ -35,6 +35,15 @@ pub struct CopyArgs {
     /// Destination repository location; a local folder is created if missing.
     #[arg(value_name = "DST")]
     dst: String,
+    /// Copy only what these snapshots need (names or uuids; repeat or comma-separate), plus the
+    /// root metadata. The destination must already hold every other snapshot the source's root
+    /// lists (an earlier copy), so each increment moves exactly the new blobs.
+    #[arg(long, short = 's', value_delimiter = ',')]
+    snapshot: Vec<String>,
+    /// After the new root is in place, delete destination blobs that no destination snapshot
+    /// references (superseded generations, blobs of deleted snapshots).
+    #[arg(long)]
+    delete: bool,
     /// Objects copied at the same time.
     #[arg(long, value_name = "N", default_value_t = 8)]
     transfers: usize,
@@ -102,6 +111,8 @@ enum Why {
     Missing,
     SizeDiffers,
     ContentDiffers,
+    /// (--delete) no destination snapshot refers to it.
+    Unreferenced,
 }
 
 impl Why {
@@ -110,6 +121,7 @@ impl Why {
             Why::Missing => "not in the destination",
             Why::SizeDiffers => "size differs",
             Why::ContentDiffers => "content differs",
+            Why::Unreferenced => "no snapshot refers to it",
         }
     }
 }
@@ -139,6 +151,9 @@ struct Summary {
     /// With --dry-run: what would be copied and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     would_copy: Vec<Planned>,
+    /// With --delete: what was (or, with --dry-run, would be) deleted.
+    deleted: Vec<Planned>,
+    deleted_bytes: u64,
     /// With --verify: the destination's deep verification.
     #[serde(skip_serializing_if = "Option::is_none")]
     verify: Option<crate::verify::Report>,
@@ -165,12 +180,15 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
     } else {
         Some(BlobStore::open_for_writing(&args.dst, &options)?)
     };
-    let objects = src.list_recursive("").await?;
+    let mut objects = src.list_recursive("").await?;
     anyhow::ensure!(
         objects.iter().any(|o| o.path == "index.latest" || Phase::of(&o.path) == Phase::RootIndex),
         "{} does not look like a snapshot repository (no index.latest or index-N at its root)",
         src.location("")
     );
+    if !args.snapshot.is_empty() {
+        objects = only_for_snapshots(&src, dst.as_ref(), &args.snapshot, objects, args.transfers).await?;
+    }
     let write = WriteOptions { part_size: args.part_size as usize, concurrency: 4 };
     let total_bytes: u64 = objects.iter().filter_map(|o| o.size).sum();
     let bar = if args.report.show_progress() { indicatif::ProgressBar::new(total_bytes) } else { indicatif::ProgressBar::hidden() };
@@ -242,6 +260,11 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
         phases.push(sum);
     }
     bar.finish_and_clear();
+    let deleted = match (&dst, args.delete) {
+        // A dry run has not written the new root: the source's root is what it would be.
+        (Some(dst), true) => delete_unreferenced(if args.dry_run { &src } else { dst }, dst, args.dry_run, args.transfers).await?,
+        _ => Vec::new(),
+    };
     let elapsed = started.elapsed().as_secs_f64();
     let copied_bytes: u64 = phases.iter().map(|s| s.copied_bytes).sum();
     let summary = Summary {
@@ -257,6 +280,8 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
         bytes_per_second: if args.dry_run { 0.0 } else { copied_bytes as f64 / elapsed.max(1e-9) },
         phases,
         would_copy,
+        deleted_bytes: deleted.iter().map(|p| p.bytes).sum(),
+        deleted,
         verify: None,
     };
     let mut summary = summary;
@@ -278,6 +303,55 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
         return Ok(crate::verify::EXIT_PROBLEMS);
     }
     Ok(0)
+}
+
+/// The objects `snapshots` need, from the source listing. Refused when the destination lacks
+/// another snapshot the source's root lists: the copied root would refer to blobs that are not
+/// there.
+async fn only_for_snapshots(src: &BlobStore, dst: Option<&BlobStore>, snapshots: &[String], objects: Vec<Entry>, jobs: usize) -> Result<Vec<Entry>> {
+    let repo = snapshot::Repository::open(src.clone()).await?;
+    let chosen: Vec<snapshot::SnapshotEntry> = snapshots.iter().map(|s| repo.snapshot(s).cloned()).collect::<Result<_, _>>()?;
+    let there: Vec<String> = match dst {
+        Some(d) => match snapshot::Repository::open(d.clone()).await {
+            Ok(r) => r.snapshots().iter().map(|s| s.uuid.clone()).collect(),
+            Err(snapshot::Error::NotARepository { .. }) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        },
+        None => Vec::new(),
+    };
+    let lacking: Vec<&str> = repo.snapshots().iter().filter(|s| !chosen.iter().any(|c| c.uuid == s.uuid) && !there.contains(&s.uuid)).map(|s| s.name.as_str()).collect();
+    anyhow::ensure!(
+        lacking.is_empty(),
+        "the source's root lists snapshot(s) {} which the destination does not hold yet: copy them too (--snapshot {},…) or the whole repository",
+        lacking.join(", "),
+        lacking.join(",")
+    );
+    let needed = repo.referenced_blobs(&chosen, jobs).await?;
+    let listed: std::collections::BTreeMap<&str, &Entry> = objects.iter().map(|o| (o.path.as_str(), o)).collect();
+    if let Some(missing) = needed.keys().find(|p| !listed.contains_key(p.as_str())) {
+        anyhow::bail!("{}: referenced by the snapshot(s) but missing from the source", src.location(missing));
+    }
+    Ok(objects.iter().filter(|o| needed.contains_key(&o.path)).cloned().collect())
+}
+
+/// Delete from `dst` what no snapshot of `root`'s repository needs (`root` is the destination
+/// itself once its new root is written). Only repository blobs are candidates — `indices/…` and
+/// root `index-N`/`snap-*`/`meta-*` — never `index.latest` or files the layout does not name.
+async fn delete_unreferenced(root: &BlobStore, dst: &BlobStore, dry_run: bool, jobs: usize) -> Result<Vec<Planned>> {
+    let repo = snapshot::Repository::open(root.clone()).await?;
+    let needed = repo.referenced_blobs(repo.snapshots(), jobs).await?;
+    let doomed: Vec<Planned> = dst
+        .list_recursive("")
+        .await?
+        .into_iter()
+        .filter(|o| !needed.contains_key(&o.path) && o.path != "index.latest")
+        .filter(|o| o.path.starts_with("indices/") || matches!(Phase::of(&o.path), Phase::RootIndex | Phase::SnapshotMetadata))
+        .map(|o| Planned { bytes: o.size.unwrap_or(0), path: o.path, why: Why::Unreferenced })
+        .collect();
+    if !dry_run {
+        futures::stream::iter(&doomed).map(|p| dst.delete(&p.path)).buffer_unordered(jobs.max(1)).try_collect::<Vec<()>>().await?;
+    }
+    Ok(doomed)
 }
 
 /// Why `o` must be copied, or `None` when the destination already holds it.
@@ -321,6 +395,9 @@ impl Summary {
         for p in &self.phases {
             let name = serde_json::to_value(p.phase).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             s.push_str(&format!("{name:<18} {:>8} {:>12} {:>8} {:>12}\n", p.copied, output::bytes(p.copied_bytes), p.skipped, output::bytes(p.skipped_bytes)));
+        }
+        for p in &self.deleted {
+            s.push_str(&format!("  {} {} ({}): {}\n", if self.dry_run { "would delete" } else { "deleted" }, p.path, output::bytes(p.bytes), p.why.text()));
         }
         s.push_str(&format!(
             "{} objects: {} {} ({}), {} already there ({}) in {:.2}s\n",

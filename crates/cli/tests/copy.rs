@@ -216,3 +216,43 @@ fn a_second_snapshot_moves_exactly_its_blobs_and_killed_copies_leave_a_readable_
     let again = copy(full.to_str().unwrap(), &dst, &[], &env);
     assert_eq!(again["copied"], 0);
 }
+
+/// `--snapshot` copies exactly what a snapshot needs and refuses when the copied root would name
+/// snapshots the destination lacks; `--delete` then removes exactly the superseded blobs.
+#[test]
+fn snapshot_selection_and_delete() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples");
+    let (step1, full) = (samples.join("repo-step1"), samples.join("repo"));
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("dst");
+    let (full_s, dst_s) = (full.to_str().unwrap(), dst.to_str().unwrap());
+
+    let refused = ferry(&["copy", full_s, dst_s, "--snapshot", "incremental-2"], &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(common::stderr(&refused).contains("lists snapshot(s) full-1 which the destination does not hold yet"), "{}", common::stderr(&refused));
+
+    copy(step1.to_str().unwrap(), dst_s, &[], &[]);
+    let before: std::collections::BTreeMap<String, Vec<u8>> = testkit::files_under(&step1).into_iter().collect();
+    let after: std::collections::BTreeMap<String, Vec<u8>> = testkit::files_under(&full).into_iter().collect();
+    let mut new_or_changed: Vec<&String> = after.iter().filter(|(p, b)| before.get(*p) != Some(b)).map(|(p, _)| p).collect();
+    new_or_changed.sort();
+    let done = copy(full_s, dst_s, &["--snapshot", "incremental-2", "--dry-run"], &[]);
+    let mut moved: Vec<String> = done["would_copy"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap().to_owned()).collect();
+    moved.sort();
+    assert_eq!(moved.iter().collect::<Vec<_>>(), new_or_changed);
+    copy(full_s, dst_s, &["--snapshot", "incremental-2"], &[]);
+
+    // Superseded: step 1's root and shard generations.
+    let mut superseded: Vec<&String> = before.keys().filter(|p| !after.contains_key(*p)).collect();
+    superseded.sort();
+    assert!(superseded.contains(&&"index-0".to_owned()), "{superseded:?}");
+    let dry = copy(full_s, dst_s, &["--delete", "--dry-run"], &[]);
+    let mut doomed: Vec<String> = dry["deleted"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap().to_owned()).collect();
+    doomed.sort();
+    assert_eq!(doomed.iter().collect::<Vec<_>>(), superseded);
+    assert!(dst.join("index-0").exists(), "a dry run deletes nothing");
+    let done = copy(full_s, dst_s, &["--delete", "--verify"], &[]);
+    assert_eq!(done["deleted"].as_array().unwrap().len(), superseded.len());
+    assert_eq!(done["verify"]["problems"], serde_json::json!([]));
+    assert_eq!(testkit::files_under(&dst), testkit::files_under(&full));
+}
