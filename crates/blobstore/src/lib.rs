@@ -247,8 +247,26 @@ impl BlobStore {
         &self,
         path: &str,
     ) -> Result<impl futures::Stream<Item = Result<Bytes, Error>> + Send + Unpin + 'static, Error> {
+        self.stream_range(path, ..).await
+    }
+
+    /// Like [`stream`](Self::stream) for an object whose size is known (from a listing): the
+    /// bounded range spares the service a metadata request before the download.
+    pub async fn stream_sized(
+        &self,
+        path: &str,
+        size: u64,
+    ) -> Result<impl futures::Stream<Item = Result<Bytes, Error>> + Send + Unpin + 'static, Error> {
+        self.stream_range(path, 0..size).await
+    }
+
+    async fn stream_range(
+        &self,
+        path: &str,
+        range: impl std::ops::RangeBounds<u64>,
+    ) -> Result<impl futures::Stream<Item = Result<Bytes, Error>> + Send + Unpin + 'static, Error> {
         let reader = self.op.reader_with(path).chunk(8 << 20).await.map_err(|e| self.error(path, e))?;
-        let s = reader.into_bytes_stream(..).await.map_err(|e| self.error(path, e))?;
+        let s = reader.into_bytes_stream(range).await.map_err(|e| self.error(path, e))?;
         let location = self.location(path);
         Ok(s.map_err(move |e| Error::Other { location: location.clone(), detail: e.to_string() }))
     }

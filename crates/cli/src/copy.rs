@@ -189,6 +189,12 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
     if !args.snapshot.is_empty() {
         objects = only_for_snapshots(&src, dst.as_ref(), &args.snapshot, objects, args.transfers).await?;
     }
+    // One listing of the destination instead of a request per object.
+    let dst_listing = match &dst {
+        Some(d) => d.list_recursive("").await?,
+        None => Vec::new(),
+    };
+    let dst_sizes: std::collections::HashMap<&str, u64> = dst_listing.iter().map(|e| (e.path.as_str(), e.size.unwrap_or(0))).collect();
     let write = WriteOptions { part_size: args.part_size as usize, concurrency: 4 };
     let total_bytes: u64 = objects.iter().filter_map(|o| o.size).sum();
     let bar = if args.report.show_progress() { indicatif::ProgressBar::new(total_bytes) } else { indicatif::ProgressBar::hidden() };
@@ -202,10 +208,10 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
         let mut sum = PhaseSummary { phase, copied: 0, copied_bytes: 0, skipped: 0, skipped_bytes: 0 };
         let decisions: Vec<(&Entry, Option<Why>)> = futures::stream::iter(in_phase)
             .map(|o| {
-                let (src, dst, args) = (&src, &dst, &args);
+                let (src, dst, args, dst_sizes) = (&src, &dst, &args, &dst_sizes);
                 async move {
                 let why = match dst {
-                    Some(dst) => needs_copy(src, dst, o, phase, args).await?,
+                    Some(dst) => needs_copy(src, dst, dst_sizes.get(o.path.as_str()).copied(), o, phase, args).await?,
                     None => Some(Why::Missing),
                 };
                 Ok::<_, anyhow::Error>((o, why))
@@ -238,7 +244,7 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
                 .map(|o| {
                     let (src, bar, copied_objects, pacer) = (&src, &bar, &copied_objects, &pacer);
                     async move {
-                        let stream = src.stream(&o.path).await?.then(move |chunk| async move {
+                        let stream = src.stream_sized(&o.path, o.size.unwrap_or(0)).await?.then(move |chunk| async move {
                             if let Ok(c) = &chunk {
                                 pacer.pace(0.0, c.len() as f64).await;
                             }
@@ -355,10 +361,11 @@ async fn delete_unreferenced(root: &BlobStore, dst: &BlobStore, dry_run: bool, j
 }
 
 /// Why `o` must be copied, or `None` when the destination already holds it.
-async fn needs_copy(src: &BlobStore, dst: &BlobStore, o: &Entry, phase: Phase, args: &CopyArgs) -> Result<Option<Why>> {
-    let Some(there) = dst.stat(&o.path).await? else { return Ok(Some(Why::Missing)) };
+/// `there`: the object's size in the destination's listing, if listed.
+async fn needs_copy(src: &BlobStore, dst: &BlobStore, there: Option<u64>, o: &Entry, phase: Phase, args: &CopyArgs) -> Result<Option<Why>> {
+    let Some(there) = there else { return Ok(Some(Why::Missing)) };
     let size = o.size.unwrap_or(0);
-    if there.size != size {
+    if there != size {
         return Ok(Some(Why::SizeDiffers));
     }
     if args.size_only && !phase.is_root() {
