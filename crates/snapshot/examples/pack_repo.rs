@@ -29,7 +29,10 @@ use serde_json::json;
 use serde_smile::value::Value as Smile;
 use snapshot::framing::{self, Codec};
 
-const VERSION_ID: i64 = 7100299; // the layout imitated: ES 7.10.2
+#[path = "pack/mod.rs"]
+mod pack;
+use pack::{base36, from_json, object, smile, uuid, write, VERSION_ID};
+
 const SNAPSHOT: &str = "bench-1";
 const START: i64 = 1_711_000_000_000;
 const END: i64 = START + 60_000;
@@ -218,20 +221,7 @@ fn index_metadata(index: &str, shards: u32) -> Vec<u8> {
         "index.provided_name": index, "index.uuid": uuid(format!("iuuid:{index}").as_bytes()), "index.version.created": VERSION_ID.to_string()
     });
     let mapping = json!({"_doc": {"properties": {"@timestamp": {"type": "date"}}}});
-    // ES stores each mapping as compressed binary XContent.
-    let compressed_mapping = Smile::Binary(framing::deflate(serde_json::to_string(&mapping).unwrap().as_bytes()));
-    let body = object(vec![
-        ("version", Smile::Long(5)),
-        ("mapping_version", Smile::Long(1)),
-        ("settings_version", Smile::Long(1)),
-        ("aliases_version", Smile::Long(1)),
-        ("routing_num_shards", Smile::Integer(routing_num_shards(shards) as i32)),
-        ("state", Smile::String("open".into())),
-        ("settings", from_json(&settings)),
-        ("mappings", Smile::Array(vec![compressed_mapping])),
-        ("aliases", from_json(&json!({}))),
-    ]);
-    smile(&object(vec![(index, body)]))
+    pack::index_metadata(index, &settings, &mapping, &json!({}), routing_num_shards(shards))
 }
 
 /// ES 7 `MetadataCreateIndexService.calculateNumRoutingShards` (indices created on 7.0+).
@@ -263,18 +253,7 @@ struct Blob {
 
 impl Blob {
     fn file_info(&self) -> Smile {
-        let mut fields = vec![
-            ("name", Smile::String(self.blob.clone())),
-            ("physical_name", Smile::String(self.name.clone())),
-            ("length", Smile::Long(self.length as i64)),
-            ("checksum", Smile::String(self.checksum.clone())),
-            ("part_size", Smile::Long(i64::MAX)),
-            ("written_by", Smile::String("8.7.0".into())),
-        ];
-        if let Some(bytes) = &self.meta_hash {
-            fields.push(("meta_hash", Smile::Binary(bytes.clone())));
-        }
-        object(fields)
+        pack::file_info(&self.blob, &self.name, self.length, &self.checksum, "8.7.0", self.meta_hash.as_deref())
     }
 }
 
@@ -288,44 +267,8 @@ fn lucene_checksum(path: &Path, length: u64) -> String {
     base36(u64::from_be_bytes(b))
 }
 
-fn base36(mut n: u64) -> String {
-    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut s = Vec::new();
-    loop {
-        s.push(digits[(n % 36) as usize]);
-        n /= 36;
-        if n == 0 {
-            break;
-        }
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap()
-}
 
-/// A 22-character URL-safe id derived from `seed` (ES uses random UUIDs of this shape).
-fn uuid(seed: &[u8]) -> String {
-    use base64::Engine;
-    let a = crc32fast::hash(seed).to_be_bytes();
-    let b = crc32fast::hash(&[seed, b"#1"].concat()).to_be_bytes();
-    let c = crc32fast::hash(&[seed, b"#2"].concat()).to_be_bytes();
-    let d = crc32fast::hash(&[seed, b"#3"].concat()).to_be_bytes();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([a, b, c, d].concat())
-}
 
-fn object(fields: Vec<(&str, Smile)>) -> Smile {
-    Smile::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-}
 
-fn from_json(v: &serde_json::Value) -> Smile {
-    serde_smile::from_slice(&serde_smile::to_vec(v).unwrap()).unwrap()
-}
 
-fn smile(v: &Smile) -> Vec<u8> {
-    serde_smile::to_vec(v).unwrap()
-}
 
-fn write(root: &Path, rel: &str, bytes: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, bytes).unwrap();
-}
