@@ -305,27 +305,7 @@ fn validate(p: Personality, items: &[Item<'_>]) -> Result<(), EsError> {
                 problems.push(format!("id [{id}] is too long, must be no longer than 512 bytes but was: {}", id.len()));
             }
         }
-        if it.if_seq_no.is_some() && it.if_primary_term.is_none_or(|t| t <= 0) {
-            problems.push(format!("ifSeqNo is set, but primary term is [{}]", it.if_primary_term.unwrap_or(0)));
-        }
-        if it.kind == OpKind::Create && it.if_seq_no.is_some() {
-            problems.push("create operations do not support compare and set. use index instead".into());
-        }
-        if let (Some(v), VersionType::External | VersionType::ExternalGte) = (it.version, it.version_type) {
-            if v < 0 {
-                problems.push(format!("illegal version value [{v}] for version type [{}]", it.version_type.name()));
-            }
-        }
-        if it.kind == OpKind::Create && it.version_type != VersionType::Internal {
-            problems.push("create operations only support internal versioning. use index instead".into());
-        }
-        // 7.0 removed internal-version OCC in favour of seq_no (facts §5.1).
-        if it.version.is_some() && it.version_type == VersionType::Internal && !matches!(p, Personality::Es5_6 | Personality::Es6_8) {
-            problems.push(
-                "internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead"
-                    .into(),
-            );
-        }
+        crate::docs::concurrency_problems(p, it.kind, it.if_seq_no, it.if_primary_term, it.version, it.version_type, true, &mut problems);
     }
     if problems.is_empty() {
         Ok(())

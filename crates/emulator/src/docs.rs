@@ -17,7 +17,7 @@ use crate::filter_path::FilterPath;
 use crate::json::JsonOut;
 use crate::personality::{Personality, TypeRule};
 use crate::routes::{get_resource_type, reject_params, warning, Reply, Request};
-use crate::store::{OpKind, UpdateSpec, VersionType, WriteOp, WriteOutcome};
+use crate::store::{Index, OpKind, UpdateSpec, VersionType, WriteOp, WriteOutcome};
 use crate::Shared;
 
 /// 7.x deprecation warnings for typed document endpoints (`RestIndexAction`, `RestGetAction`,
@@ -68,30 +68,51 @@ fn write_params(p: Personality, req: &Request) -> Result<WriteParams, Reply> {
     })
 }
 
-/// Request validation shared with bulk (`ActionRequestValidationException`).
+/// Request validation of the document APIs (`ActionRequestValidationException`).
 fn validate(p: Personality, kind: OpKind, w: &WriteParams) -> Result<(), EsError> {
     let mut problems = Vec::new();
-    if w.if_seq_no.is_some() && w.if_primary_term.is_none_or(|t| t <= 0) {
-        problems.push(format!("ifSeqNo is set, but primary term is [{}]", w.if_primary_term.unwrap_or(0)));
-    }
-    if kind == OpKind::Create && w.if_seq_no.is_some() {
-        problems.push("create operations do not support compare and set. use index instead".to_string());
-    }
-    if let (Some(v), VersionType::External | VersionType::ExternalGte) = (w.version, w.version_type) {
-        if v < 0 {
-            problems.push(format!("illegal version value [{v}] for version type [{}]", w.version_type.name()));
-        }
-    }
-    if w.version.is_some() && w.version_type == VersionType::Internal && !matches!(p, Personality::Es5_6 | Personality::Es6_8) {
-        problems.push(
-            "internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead"
-                .to_string(),
-        );
-    }
+    concurrency_problems(p, kind, w.if_seq_no, w.if_primary_term, w.version, w.version_type, false, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
         Err(validation_failed(&problems))
+    }
+}
+
+/// The concurrency-control checks of a write's validation, shared by the document APIs and bulk
+/// items (`IndexRequest`/`DeleteRequest.validate`), in ES's order. `create_version_check`: bulk
+/// items also refuse `create` with external versioning.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn concurrency_problems(
+    p: Personality,
+    kind: OpKind,
+    if_seq_no: Option<i64>,
+    if_primary_term: Option<i64>,
+    version: Option<i64>,
+    version_type: VersionType,
+    create_version_check: bool,
+    problems: &mut Vec<String>,
+) {
+    if if_seq_no.is_some() && if_primary_term.is_none_or(|t| t <= 0) {
+        problems.push(format!("ifSeqNo is set, but primary term is [{}]", if_primary_term.unwrap_or(0)));
+    }
+    if kind == OpKind::Create && if_seq_no.is_some() {
+        problems.push("create operations do not support compare and set. use index instead".to_string());
+    }
+    if let (Some(v), VersionType::External | VersionType::ExternalGte) = (version, version_type) {
+        if v < 0 {
+            problems.push(format!("illegal version value [{v}] for version type [{}]", version_type.name()));
+        }
+    }
+    if create_version_check && kind == OpKind::Create && version_type != VersionType::Internal {
+        problems.push("create operations only support internal versioning. use index instead".into());
+    }
+    // 7.0 removed internal-version OCC in favour of seq_no (facts §5.1).
+    if version.is_some() && version_type == VersionType::Internal && !matches!(p, Personality::Es5_6 | Personality::Es6_8) {
+        problems.push(
+            "internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead"
+                .to_string(),
+        );
     }
 }
 
@@ -189,16 +210,7 @@ fn index_inner(shared: &Shared, req: &Request, index: &str, doc_type: Option<&st
         version_type: params.version_type,
         update: None,
     };
-    match idx.apply(p, &op) {
-        Ok(w) => {
-            if params.refresh != Refresh::No {
-                idx.refresh();
-            }
-            let shown_type = response_type(p, Some(idx), raw_type);
-            write_reply(p, req, index, &shown_type, &id, &w, kind, idx.replicas.saturating_add(1), params.refresh)
-        }
-        Err(e) => Reply::es_error(p, &e),
-    }
+    apply_and_reply(p, req, index, idx, &op, params.refresh)
 }
 
 /// Whether a typed lookup may see a document of the index's (single) type.
@@ -308,13 +320,19 @@ fn delete_inner(shared: &Shared, req: &Request, index: &str, doc_type: Option<&s
         version_type: params.version_type,
         update: None,
     };
-    match idx.apply(p, &op) {
+    apply_and_reply(p, req, index, idx, &op, params.refresh)
+}
+
+/// Apply one single-document write and answer as the document APIs do (refreshing first when
+/// the request asked for it).
+fn apply_and_reply(p: Personality, req: &Request, index: &str, idx: &mut Index, op: &WriteOp<'_>, refresh: Refresh) -> Reply {
+    match idx.apply(p, op) {
         Ok(w) => {
-            if params.refresh != Refresh::No {
+            if refresh != Refresh::No {
                 idx.refresh();
             }
-            let shown_type = response_type(p, Some(idx), raw_type);
-            write_reply(p, req, index, &shown_type, id, &w, OpKind::Delete, idx.replicas.saturating_add(1), params.refresh)
+            let shown_type = response_type(p, Some(idx), op.doc_type);
+            write_reply(p, req, index, &shown_type, op.id, &w, op.kind, idx.replicas.saturating_add(1), refresh)
         }
         Err(e) => Reply::es_error(p, &e),
     }
@@ -367,14 +385,5 @@ pub(crate) fn update(shared: &Shared, req: &Request, index: &str, doc_type: Opti
         version_type: VersionType::Internal,
         update: Some(spec),
     };
-    match idx.apply(p, &op) {
-        Ok(w) => {
-            if params.refresh != Refresh::No {
-                idx.refresh();
-            }
-            let shown_type = response_type(p, Some(idx), raw_type);
-            write_reply(p, req, index, &shown_type, id, &w, OpKind::Update, idx.replicas.saturating_add(1), params.refresh)
-        }
-        Err(e) => Reply::es_error(p, &e),
-    }
+    apply_and_reply(p, req, index, idx, &op, params.refresh)
 }
