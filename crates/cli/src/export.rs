@@ -14,7 +14,7 @@ use lucene::Directory;
 use serde::Serialize;
 
 use crate::output::{self, Format};
-use crate::source::{self, is_stored_or_compound, to_lucene};
+use crate::source::{self, is_stored_or_compound, source_of, to_lucene};
 use crate::StoreArgs;
 
 /// Lines are gathered into batches of about this size before they are compressed and written.
@@ -459,15 +459,9 @@ fn export_segment(lucene: &lucene::Index, s: usize, index: &str, out: &Output, w
             nested += 1;
             return Ok(());
         };
-        let Some(source) = d.source else {
-            if settings.allow_missing_source {
-                missing += 1;
-                return Ok(());
-            }
-            return Err(lucene::Error::corrupt(
-                doc.file(),
-                format!("document `{}` has no stored _source (disabled in the mapping?); rerun with --allow-missing-source to skip such documents", d.id),
-            ));
+        let Some(source) = source_of(&d, &doc, settings.allow_missing_source)? else {
+            missing += 1;
+            return Ok(());
         };
         write_line(&mut batch, &index_json, &d, source, settings.format).map_err(|e| lucene::Error::corrupt(doc.file(), format!("document `{}`: {e}", d.id)))?;
         emitted += 1;

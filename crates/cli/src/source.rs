@@ -150,6 +150,20 @@ fn glob(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
+/// A decoded document's `_source`. Without one: `Ok(None)` when the user allowed it
+/// (`--allow-missing-source`; the caller counts the document as skipped), else an error naming
+/// the document and the way out.
+pub fn source_of<'a>(d: &esdoc::EsDoc<'a>, doc: &lucene::StoredDoc<'_>, allow_missing: bool) -> lucene::Result<Option<&'a [u8]>> {
+    match d.source {
+        Some(s) => Ok(Some(s)),
+        None if allow_missing => Ok(None),
+        None => Err(lucene::Error::corrupt(
+            doc.file(),
+            format!("document `{}` has no stored _source (disabled in the mapping?); rerun with --allow-missing-source to skip such documents", d.id),
+        )),
+    }
+}
+
 /// Turn an esdoc error into the reader's error type (it names the file and document).
 pub fn to_lucene(e: esdoc::Error) -> lucene::Error {
     match e {

@@ -78,6 +78,17 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port").local_addr().expect("local addr").port()
 }
 
+/// Wait until a server accepts TCP connections on 127.0.0.1:`port`. A TCP probe, not an HTTP
+/// request: readiness must not depend on authentication (and moto counts, and may refuse,
+/// unauthenticated requests).
+fn wait_for_port(port: u16, server: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{server} did not start listening on port {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// An s3s-fs server on 127.0.0.1 serving `root` (buckets are its sub-folders). Stopped on drop.
 pub struct S3Server {
     child: Child,
@@ -99,12 +110,7 @@ impl S3Server {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
         let server = S3Server { child, port, access_key, secret_key };
-        // A TCP probe, not an HTTP request: readiness must not depend on authentication.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "s3s-fs did not start listening on port {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_for_port(port, "s3s-fs", Duration::from_secs(20));
         server
     }
 
@@ -148,12 +154,7 @@ impl MotoServer {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start moto ({e}); install it with pip install 'moto[server]>=5.2.5' (as .ci/run does)"));
         let server = MotoServer { child, port };
-        // A TCP probe: moto counts (and may refuse) unauthenticated HTTP requests.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start listening on port {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(port, "moto", Duration::from_secs(30));
         server
     }
 

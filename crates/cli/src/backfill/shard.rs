@@ -23,7 +23,7 @@ use ledger::{Checkpoint, Lease};
 
 use super::ledger::Ledger;
 pub use crate::pace::Pacer;
-use crate::source::to_lucene;
+use crate::source::{source_of, to_lucene};
 
 /// Which mapping type goes into action lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,15 +282,9 @@ fn read_shard(ctx: &ShardContext, task: &ShardTask, start: Option<Position>, tx:
                     other_types += 1;
                     return Ok(());
                 }
-                let Some(source) = d.source else {
-                    if ctx.allow_missing_source {
-                        missing += 1;
-                        return Ok(());
-                    }
-                    return Err(lucene::Error::corrupt(
-                        doc.file(),
-                        format!("document `{}` has no stored _source (disabled in the mapping?); rerun with --allow-missing-source to skip such documents", d.id),
-                    ));
+                let Some(source) = source_of(&d, &doc, ctx.allow_missing_source)? else {
+                    missing += 1;
+                    return Ok(());
                 };
                 let action = Action { index: &task.target_index, doc_type: task.types.type_for(d.doc_type), id: &d.id, routing: d.routing };
                 body.push_with(ctx.style, action, |buf| esdoc::append_json(source, buf).map(|_| ())).map_err(|e| lucene::Error::corrupt(doc.file(), format!("document `{}`: {e}", d.id)))?;
