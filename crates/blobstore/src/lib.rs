@@ -92,6 +92,26 @@ pub struct Entry {
     pub is_dir: bool,
     /// Size in bytes, when the listing reports it.
     pub size: Option<u64>,
+    /// The object's ETag (quotes removed), when the listing reports one.
+    pub etag: Option<String>,
+}
+
+impl Entry {
+    /// The ETag when it is derived from the content alone, as S3 and OSS make them: the MD5 of
+    /// the object (32 hex digits), or for a multipart upload the MD5 of its parts' MD5s followed
+    /// by `-<parts>`. Two equal ones mean equal content. Weak or opaque ETags (GCS generations,
+    /// Azure's `0x…`) give `None`; so do S3 ETags of KMS-encrypted objects in effect, since
+    /// those never match another object's.
+    pub fn content_etag(&self) -> Option<&str> {
+        let e = self.etag.as_deref()?;
+        let (md5, parts) = match e.split_once('-') {
+            Some((m, n)) => (m, Some(n)),
+            None => (e, None),
+        };
+        let md5_ok = md5.len() == 32 && md5.bytes().all(|b| b.is_ascii_hexdigit());
+        let parts_ok = parts.is_none_or(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        (md5_ok && parts_ok).then_some(e)
+    }
 }
 
 /// What a store says about one object: its size and, where the service gives them, its ETag
@@ -285,7 +305,7 @@ impl BlobStore {
         match self.op.stat(path).await {
             Ok(m) => Ok(Some(ObjectMeta {
                 size: m.content_length(),
-                etag: m.etag().map(|e| e.trim_matches('"').to_owned()).filter(|e| !e.is_empty()),
+                etag: clean_etag(m.etag()),
                 content_md5: m.content_md5().map(str::to_owned).filter(|e| !e.is_empty()),
             })),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
@@ -356,7 +376,8 @@ impl BlobStore {
                 continue;
             }
             let name = path.rsplit('/').next().unwrap_or("").to_string();
-            out.push(Entry { name, size: Some(item.metadata().content_length()), path, is_dir: false });
+            let meta = item.metadata();
+            out.push(Entry { name, size: Some(meta.content_length()), etag: clean_etag(meta.etag()), path, is_dir: false });
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
@@ -376,7 +397,8 @@ impl BlobStore {
             let is_dir = path.ends_with('/');
             let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
             let size = if is_dir { None } else { Some(item.metadata().content_length()) };
-            out.push(Entry { path, name, is_dir, size });
+            let etag = if is_dir { None } else { clean_etag(item.metadata().etag()) };
+            out.push(Entry { path, name, is_dir, size, etag });
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
@@ -404,6 +426,12 @@ impl BlobStore {
 
 /// The most useful part of an opendal error: the service's own error code and message when the
 /// response carried one, else the innermost cause, else opendal's message without its context dump.
+/// An ETag without its quotes; weak ETags (`W/"…"`) keep their prefix, so they never pass
+/// [`Entry::content_etag`].
+fn clean_etag(e: Option<&str>) -> Option<String> {
+    e.map(|e| e.trim_matches('"').to_owned()).filter(|e| !e.is_empty())
+}
+
 fn describe(e: &opendal::Error) -> String {
     let text = e.to_string();
     let code = between(&text, "<Code>", "</Code>").or_else(|| between(&text, "code: \"", "\""));
@@ -592,6 +620,23 @@ fn with_scheme(endpoint: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_etags_are_md5_shaped() {
+        let entry = |etag: &str| Entry { path: "a".into(), name: "a".into(), is_dir: false, size: Some(1), etag: clean_etag(Some(etag)) };
+        for (etag, content) in [
+            ("\"9e107d9d372bb6826bd81d3542a419d6\"", Some("9e107d9d372bb6826bd81d3542a419d6")),
+            ("9E107D9D372BB6826BD81D3542A419D6", Some("9E107D9D372BB6826BD81D3542A419D6")),
+            ("\"d41d8cd98f00b204e9800998ecf8427e-12\"", Some("d41d8cd98f00b204e9800998ecf8427e-12")),
+            ("d41d8cd98f00b204e9800998ecf8427e-", None),
+            ("W/\"9e107d9d372bb6826bd81d3542a419d6\"", None),
+            ("0x8DC1E5C3E4F6A2B", None),
+            ("CJ+Ym4zZ+YkDEAE=", None),
+            ("\"\"", None),
+        ] {
+            assert_eq!(entry(etag).content_etag(), content, "{etag}");
+        }
+    }
 
     #[tokio::test]
     async fn local_folder_read_range_list() {

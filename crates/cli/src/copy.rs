@@ -7,12 +7,13 @@
 //! last, so a copy interrupted anywhere leaves the destination at its previous state plus
 //! unreferenced blobs, and a rerun completes it.
 //!
-//! An object is skipped only when the destination has the same size and the same content:
-//! data blobs (`__*`, immutable and uniquely named) must also end in the same 16 bytes — for a
-//! Lucene file that is its footer, magic and CRC-32 included; every other blob is small and is
-//! compared byte for byte (never by size alone: `index.latest` keeps its 8-byte size across
-//! generations). `--checksum` compares whole contents of every object; `--size-only` trusts
-//! sizes, except for `index.latest` and root `index-N`.
+//! An object is skipped only when the destination has the same size and the same content. The
+//! cheapest sound evidence wins: equal content-derived ETags from the two listings (S3, OSS: an
+//! MD5, no request needed); else, for data blobs (`__*`, immutable and uniquely named), the same
+//! last 16 bytes — for a Lucene file its footer, magic and CRC-32 included; every other blob is
+//! small and is compared byte for byte. Roots (`index.latest`, which keeps its 8-byte size
+//! across generations, and `index-N`) are always compared byte for byte. `--checksum` compares
+//! whole contents of every object; `--size-only` trusts sizes, except for the roots.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -126,6 +127,39 @@ impl Why {
     }
 }
 
+/// What showed that an object already in the destination is the same as the source's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Basis {
+    /// `--size-only`.
+    Size,
+    /// Equal content-derived ETags in the two listings.
+    Etag,
+    /// Equal last 16 bytes of a data blob (a Lucene footer with its checksum).
+    Footer,
+    /// Equal bytes, read from both sides.
+    Bytes,
+    /// Equal SHA-256 of both sides (`--checksum`).
+    Checksum,
+}
+
+impl Basis {
+    fn text(self) -> &'static str {
+        match self {
+            Basis::Size => "size",
+            Basis::Etag => "ETag",
+            Basis::Footer => "footer",
+            Basis::Bytes => "bytes",
+            Basis::Checksum => "checksum",
+        }
+    }
+}
+
+enum Verdict {
+    Copy(Why),
+    Skip(Basis),
+}
+
 #[derive(Serialize)]
 struct PhaseSummary {
     phase: Phase,
@@ -145,6 +179,8 @@ struct Summary {
     copied_bytes: u64,
     skipped: u64,
     skipped_bytes: u64,
+    /// How the skipped objects were found to be the same.
+    skipped_by: std::collections::BTreeMap<Basis, u64>,
     elapsed_seconds: f64,
     bytes_per_second: f64,
     phases: Vec<PhaseSummary>,
@@ -194,42 +230,44 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
         Some(d) => d.list_recursive("").await?,
         None => Vec::new(),
     };
-    let dst_sizes: std::collections::HashMap<&str, u64> = dst_listing.iter().map(|e| (e.path.as_str(), e.size.unwrap_or(0))).collect();
+    let there: std::collections::HashMap<&str, &Entry> = dst_listing.iter().map(|e| (e.path.as_str(), e)).collect();
     let write = WriteOptions { part_size: args.part_size as usize, concurrency: 4 };
     let total_bytes: u64 = objects.iter().filter_map(|o| o.size).sum();
     let bar = if args.report.show_progress() { indicatif::ProgressBar::new(total_bytes) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}%  {bytes}/{total_bytes}  {bytes_per_sec}  {msg}  ETA {eta}").expect("valid template").progress_chars("=> "));
     let mut phases = Vec::new();
     let mut would_copy = Vec::new();
+    let mut skipped_by = std::collections::BTreeMap::new();
     let copied_objects = AtomicU64::new(0);
     let pacer = crate::pace::Pacer::new(None, args.bwlimit.map(|b| b as f64));
     for phase in Phase::ALL {
         let in_phase: Vec<&Entry> = objects.iter().filter(|o| Phase::of(&o.path) == phase).collect();
         let mut sum = PhaseSummary { phase, copied: 0, copied_bytes: 0, skipped: 0, skipped_bytes: 0 };
-        let decisions: Vec<(&Entry, Option<Why>)> = futures::stream::iter(in_phase)
+        let decisions: Vec<(&Entry, Verdict)> = futures::stream::iter(in_phase)
             .map(|o| {
-                let (src, dst, args, dst_sizes) = (&src, &dst, &args, &dst_sizes);
+                let (src, dst, args, there) = (&src, &dst, &args, &there);
                 async move {
-                let why = match dst {
-                    Some(dst) => needs_copy(src, dst, dst_sizes.get(o.path.as_str()).copied(), o, phase, args).await?,
-                    None => Some(Why::Missing),
-                };
-                Ok::<_, anyhow::Error>((o, why))
+                    let verdict = match (dst, there.get(o.path.as_str())) {
+                        (Some(dst), Some(d)) => compare(src, dst, o, d, phase, args).await?,
+                        _ => Verdict::Copy(Why::Missing),
+                    };
+                    anyhow::Ok((o, verdict))
                 }
             })
             .buffered(args.transfers.max(1) * 4)
             .try_collect()
             .await?;
         let mut to_copy = Vec::new();
-        for (o, why) in decisions {
+        for (o, verdict) in decisions {
             let size = o.size.unwrap_or(0);
-            match why {
-                None => {
+            match verdict {
+                Verdict::Skip(basis) => {
                     sum.skipped += 1;
                     sum.skipped_bytes += size;
+                    *skipped_by.entry(basis).or_insert(0) += 1;
                     bar.inc(size);
                 }
-                Some(why) => {
+                Verdict::Copy(why) => {
                     if args.dry_run {
                         would_copy.push(Planned { path: o.path.clone(), bytes: size, why });
                     }
@@ -282,6 +320,7 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
         copied_bytes,
         skipped: phases.iter().map(|s| s.skipped).sum(),
         skipped_bytes: phases.iter().map(|s| s.skipped_bytes).sum(),
+        skipped_by,
         elapsed_seconds: elapsed,
         bytes_per_second: if args.dry_run { 0.0 } else { copied_bytes as f64 / elapsed.max(1e-9) },
         phases,
@@ -360,26 +399,29 @@ async fn delete_unreferenced(root: &BlobStore, dst: &BlobStore, dry_run: bool, j
     Ok(doomed)
 }
 
-/// Why `o` must be copied, or `None` when the destination already holds it.
-/// `there`: the object's size in the destination's listing, if listed.
-async fn needs_copy(src: &BlobStore, dst: &BlobStore, there: Option<u64>, o: &Entry, phase: Phase, args: &CopyArgs) -> Result<Option<Why>> {
-    let Some(there) = there else { return Ok(Some(Why::Missing)) };
+/// Whether source object `o` must be copied over destination object `d` (same path), and why.
+async fn compare(src: &BlobStore, dst: &BlobStore, o: &Entry, d: &Entry, phase: Phase, args: &CopyArgs) -> Result<Verdict> {
     let size = o.size.unwrap_or(0);
-    if there != size {
-        return Ok(Some(Why::SizeDiffers));
+    if d.size != o.size {
+        return Ok(Verdict::Copy(Why::SizeDiffers));
     }
-    if args.size_only && !phase.is_root() {
-        return Ok(None);
-    }
-    let same = if args.checksum {
-        digest(src, &o.path).await? == digest(dst, &o.path).await?
-    } else if phase == Phase::Data && size > 16 {
+    let (same, basis) = if phase.is_root() {
+        (src.read(&o.path).await? == dst.read(&o.path).await?, Basis::Bytes)
+    } else if args.size_only {
+        (true, Basis::Size)
+    } else if args.checksum {
+        (digest(src, &o.path).await? == digest(dst, &o.path).await?, Basis::Checksum)
+    } else if o.content_etag().is_some_and(|e| d.content_etag().is_some_and(|f| e.eq_ignore_ascii_case(f))) {
+        // Different ETags prove nothing (another part size gives another multipart ETag): the
+        // content is compared below instead.
+        (true, Basis::Etag)
+    } else if o.name.starts_with("__") && size > 16 {
         // Immutable, uniquely named blobs: the tail (a Lucene footer: magic, algorithm, CRC-32).
-        src.read_range(&o.path, size - 16..size).await? == dst.read_range(&o.path, size - 16..size).await?
+        (src.read_range(&o.path, size - 16..size).await? == dst.read_range(&o.path, size - 16..size).await?, Basis::Footer)
     } else {
-        src.read(&o.path).await? == dst.read(&o.path).await?
+        (src.read(&o.path).await? == dst.read(&o.path).await?, Basis::Bytes)
     };
-    Ok(if same { None } else { Some(Why::ContentDiffers) })
+    Ok(if same { Verdict::Skip(basis) } else { Verdict::Copy(Why::ContentDiffers) })
 }
 
 /// SHA-256 of a whole object, streamed.
@@ -407,13 +449,14 @@ impl Summary {
             s.push_str(&format!("  {} {} ({}): {}\n", if self.dry_run { "would delete" } else { "deleted" }, p.path, output::bytes(p.bytes), p.why.text()));
         }
         s.push_str(&format!(
-            "{} objects: {} {} ({}), {} already there ({}) in {:.2}s\n",
+            "{} objects: {} {} ({}), {} already there ({}{}) in {:.2}s\n",
             self.objects,
             self.copied,
             if self.dry_run { "to copy" } else { "copied" },
             output::bytes(self.copied_bytes),
             self.skipped,
             output::bytes(self.skipped_bytes),
+            self.skipped_by.iter().map(|(b, n)| format!(", {n} by {}", b.text())).collect::<String>(),
             self.elapsed_seconds
         ));
         s
