@@ -15,11 +15,13 @@
 //! # Ok(()) }
 //! ```
 
+mod s3conf;
+mod uploads;
 mod url;
 
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -27,6 +29,7 @@ use futures::TryStreamExt;
 use opendal::layers::{RetryLayer, TimeoutLayer};
 use opendal::{services, ErrorKind, Operator};
 
+pub use crate::uploads::{PendingUpload, PendingUploads};
 pub use crate::url::{Backend, StoreUrl};
 
 /// Settings that apply to a store when its URL does not say otherwise (typically command-line
@@ -147,6 +150,9 @@ pub struct BlobStore {
     url: StoreUrl,
     /// Host shown when the store cannot be reached.
     host: String,
+    /// S3 only: the resolved settings (shared with the operator) and a client for the
+    /// multipart-upload requests opendal cannot make.
+    s3: Option<Arc<uploads::S3Remote>>,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -163,6 +169,7 @@ impl BlobStore {
 
         let url = StoreUrl::parse(location)?;
         let invalid = |e: opendal::Error| Error::InvalidUrl { url: url.to_string(), reason: e.to_string() };
+        let mut s3 = None;
         let (op, host) = match url.backend {
             Backend::Fs => {
                 let path = Path::new(&url.root);
@@ -180,7 +187,13 @@ impl BlobStore {
             Backend::Memory => {
                 (Operator::new(services::Memory::default()).map_err(invalid)?, "memory".to_string())
             }
-            Backend::S3 => s3(&url, options).map_err(invalid)?,
+            Backend::S3 => {
+                let settings = s3conf::S3Settings::resolve(&url, options);
+                let op = settings.operator().map_err(invalid)?;
+                let host = settings.host();
+                s3 = Some(Arc::new(uploads::S3Remote::new(settings)));
+                (op, host)
+            }
             Backend::Oss => oss(&url, options)?,
             Backend::Cos => cos(&url, options)?,
             Backend::Gcs => gcs(&url, options).map_err(invalid)?,
@@ -200,7 +213,7 @@ impl BlobStore {
             )
             .layer(TimeoutLayer::new().with_timeout(Duration::from_secs(120)).with_io_timeout(Duration::from_secs(30)))
         };
-        Ok(BlobStore { op, url, host })
+        Ok(BlobStore { op, url, host, s3 })
     }
 
     /// Open a store to write into: like [`open`](Self::open), but a local folder is created
@@ -221,7 +234,7 @@ impl BlobStore {
             root: display.to_string(),
             params: Default::default(),
         });
-        BlobStore { op, url, host: display.to_string() }
+        BlobStore { op, url, host: display.to_string(), s3: None }
     }
 
     pub fn url(&self) -> &StoreUrl {
@@ -490,41 +503,6 @@ fn pick(url: &StoreUrl, param: &str, option: &Option<String>, envs: &[&str]) -> 
 fn host_of(endpoint: &str) -> String {
     let rest = endpoint.split_once("://").map(|(_, r)| r).unwrap_or(endpoint);
     rest.split('/').next().unwrap_or(rest).to_string()
-}
-
-fn s3(url: &StoreUrl, o: &Options) -> Result<(Operator, String), opendal::Error> {
-    let mut b = services::S3::default().bucket(&url.bucket).root(&format!("/{}", url.root));
-    let region = pick(url, "region", &o.region, &["AWS_REGION", "AWS_DEFAULT_REGION"]);
-    // Without a region opendal refuses to build; S3-compatible servers ignore it, and AWS answers
-    // a wrong one with a redirect error that names the right region.
-    b = b.region(region.as_deref().unwrap_or("us-east-1"));
-    let endpoint = pick(url, "endpoint", &o.endpoint, &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]);
-    if let Some(ep) = &endpoint {
-        b = b.endpoint(ep);
-    }
-    if let Some(p) = url.param("profile").map(str::to_string).or_else(|| o.profile.clone()) {
-        b = b.profile(&p);
-    }
-    if let Some(arn) = url.param("role_arn") {
-        b = b.role_arn(arn);
-    }
-    if let (Some(ak), Some(sk)) = (&o.access_key_id, &o.secret_access_key) {
-        b = b.access_key_id(ak).secret_access_key(sk);
-        if let Some(t) = &o.session_token {
-            b = b.session_token(t);
-        }
-    }
-    let path_style = url.flag("path_style").unwrap_or(None).or(o.path_style).unwrap_or(true);
-    if !path_style {
-        b = b.enable_virtual_host_style();
-    }
-    if url.flag("anonymous").unwrap_or(None).unwrap_or(o.anonymous) {
-        b = b.skip_signature();
-    }
-    let host = endpoint.map(|e| host_of(&e)).unwrap_or_else(|| {
-        format!("s3.{}.amazonaws.com", region.as_deref().unwrap_or("us-east-1"))
-    });
-    Ok((Operator::new(b)?, host))
 }
 
 fn oss(url: &StoreUrl, o: &Options) -> Result<(Operator, String), Error> {

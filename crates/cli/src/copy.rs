@@ -190,6 +190,12 @@ struct Summary {
     /// With --delete: what was (or, with --dry-run, would be) deleted.
     deleted: Vec<Planned>,
     deleted_bytes: u64,
+    /// Multipart uploads (local `.ferry-part` files) an interrupted copy left in the destination,
+    /// aborted (with --dry-run: that would be) before copying.
+    aborted_uploads: Vec<String>,
+    /// Why abandoned uploads could not be looked for, if they could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uploads_unchecked: Option<String>,
     /// With --verify: the destination's deep verification.
     #[serde(skip_serializing_if = "Option::is_none")]
     verify: Option<crate::verify::Report>,
@@ -215,6 +221,11 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
         }
     } else {
         Some(BlobStore::open_for_writing(&args.dst, &options)?)
+    };
+    // Before this copy starts uploading: whatever is pending now was left by an interrupted run.
+    let (aborted_uploads, uploads_unchecked) = match &dst {
+        Some(d) => abort_abandoned_uploads(d, args.dry_run, args.transfers).await?,
+        None => (Vec::new(), None),
     };
     let mut objects = src.list_recursive("").await?;
     anyhow::ensure!(
@@ -327,6 +338,8 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
         would_copy,
         deleted_bytes: deleted.iter().map(|p| p.bytes).sum(),
         deleted,
+        aborted_uploads,
+        uploads_unchecked,
         verify: None,
     };
     let mut summary = summary;
@@ -377,6 +390,24 @@ async fn only_for_snapshots(src: &BlobStore, dst: Option<&BlobStore>, snapshots:
         anyhow::bail!("{}: referenced by the snapshot(s) but missing from the source", src.location(missing));
     }
     Ok(objects.iter().filter(|o| needed.contains_key(&o.path)).cloned().collect())
+}
+
+/// Abort the multipart uploads (delete the `.ferry-part` files) pending in `dst`: the leftovers
+/// of a copy that was killed mid-object. A store that cannot list them is noted, not an error.
+/// One writer per destination is assumed, as for the repository itself.
+async fn abort_abandoned_uploads(dst: &BlobStore, dry_run: bool, jobs: usize) -> Result<(Vec<String>, Option<String>)> {
+    let pending = match dst.pending_uploads().await {
+        Ok(blobstore::PendingUploads::Listed(p)) => p,
+        Ok(blobstore::PendingUploads::Unsupported(why)) => return Ok((Vec::new(), Some(why))),
+        Err(e) => {
+            tracing::warn!("cannot look for abandoned uploads: {e}");
+            return Ok((Vec::new(), Some(e.to_string())));
+        }
+    };
+    if !dry_run {
+        futures::stream::iter(&pending).map(|u| dst.abort_upload(u)).buffer_unordered(jobs.max(1)).try_collect::<Vec<()>>().await?;
+    }
+    Ok((pending.into_iter().map(|u| u.path).collect(), None))
 }
 
 /// Delete from `dst` what no snapshot of `root`'s repository needs (`root` is the destination
@@ -444,6 +475,12 @@ impl Summary {
         for p in &self.phases {
             let name = serde_json::to_value(p.phase).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             s.push_str(&format!("{name:<18} {:>8} {:>12} {:>8} {:>12}\n", p.copied, output::bytes(p.copied_bytes), p.skipped, output::bytes(p.skipped_bytes)));
+        }
+        if let Some(why) = &self.uploads_unchecked {
+            s.push_str(&format!("  abandoned multipart uploads not checked: {why}\n"));
+        }
+        for p in &self.aborted_uploads {
+            s.push_str(&format!("  {} an abandoned upload of {p}\n", if self.dry_run { "would abort" } else { "aborted" }));
         }
         for p in &self.deleted {
             s.push_str(&format!("  {} {} ({}): {}\n", if self.dry_run { "would delete" } else { "deleted" }, p.path, output::bytes(p.bytes), p.why.text()));

@@ -4,11 +4,16 @@
 //! done by the library crates.
 
 mod backfill;
+mod compare;
 mod copy;
+mod connect;
 mod export;
 mod inspect;
 mod output;
 mod pace;
+mod repo;
+mod restore;
+mod snapshots;
 mod source;
 mod verify;
 
@@ -89,10 +94,12 @@ Exit codes: 0 every document indexed and every count matches; 1 failure (the err
 incrementally and in a safe order: data blobs, then shard metadata, index metadata, snapshot metadata, \
 the root index-N, and index.latest last — a copy interrupted at any point leaves the destination \
 readable as it was, and running it again completes it.\n\n\
-An object already in the destination is skipped only if its size and content match: data blobs \
-(immutable, uniquely named) by size and their last 16 bytes (a Lucene file's footer and checksum), \
-every other blob byte for byte — never by size alone, since index.latest keeps its size across \
-generations. --checksum compares whole contents; --size-only trusts sizes except for the roots.\n\n\
+An object already in the destination is skipped only if its size and content match: by equal \
+content ETags (MD5s) where both listings give them (S3, OSS: nothing is read), else data blobs \
+(immutable, uniquely named) by their last 16 bytes (a Lucene file's footer and checksum) and every \
+other blob byte for byte — never by size alone, and the roots (index.latest, which keeps its size \
+across generations, and index-N) always byte for byte. --checksum compares whole contents; \
+--size-only trusts sizes except for the roots.\n\n\
 Each side takes its own settings in its URL's query string (endpoint, region, profile, …), so the \
 source and the destination can be different clouds.",
         after_help = "Examples:\n  ferry copy /mnt/backups/es 's3://backups/es?region=eu-west-1'\n  ferry copy 's3://old/es?region=us-east-1' 'oss://new/es?endpoint=oss-cn-hangzhou.aliyuncs.com' --transfers 16\n  ferry copy ./repo ./copy --dry-run\n\n\
@@ -112,6 +119,60 @@ recorded. Problems are listed by blob name.",
 Exit codes: 0 the repository is complete; 1 failure (cannot read it at all); 2 usage error; 3 problems found (listed)."
     )]
     VerifyRepo(verify::VerifyArgs),
+    /// Register, list, verify and unregister a cluster's snapshot repositories.
+    #[command(
+        long_about = "Register, list, verify and unregister a cluster's snapshot repositories (s3, oss, fs, gcs, \
+azure, hdfs, url).\n\n\
+Amazon OpenSearch Service domains need the request signed (--aws-sigv4) by a principal allowed \
+iam:PassRole on the --role-arn the domain assumes to reach the bucket; ferry signs natively. \
+Alibaba Cloud Elasticsearch uses --type oss with --endpoint and its keys as settings \
+(--setting access_key_id=… --setting secret_access_key=…); listings never print secrets.",
+        after_help = "Examples:\n  ferry repo register backups --type fs --location /mnt/backups --cluster http://localhost:9200\n  ferry repo register migration --type s3 --bucket my-bucket --base-path es/prod --region eu-west-1 \\\n      --role-arn arn:aws:iam::123456789012:role/TheSnapshotRole --cluster https://search-x.eu-west-1.es.amazonaws.com --aws-sigv4\n  ferry repo register from-aws --type oss --bucket b --base-path es/prod --endpoint http://oss-cn-hangzhou-internal.aliyuncs.com --readonly --cluster https://elastic:$PW@es-cn-x.elasticsearch.aliyuncs.com:9200\n  ferry repo list --cluster http://localhost:9200 -o json\n\n\
+Exit codes: 0 success, 1 failure (the cluster's error, with its type and reason), 2 usage error."
+    )]
+    Repo(repo::RepoArgs),
+    /// Take, follow, list and delete snapshots on a cluster.
+    #[command(
+        long_about = "Take, follow, list and delete snapshots on a cluster.\n\n\
+`create` starts a snapshot and follows it to the end (shards done, bytes uploaded, ETA on a terminal): \
+a FAILED snapshot, or a PARTIAL one without --partial, is a failure that lists the failed shards. \
+A cluster that allows one snapshot at a time (Elasticsearch before 7.9) refuses a second one; \
+the error says so.",
+        after_help = "Examples:\n  ferry snapshot create backups --cluster http://localhost:9200\n  ferry snapshot create backups nightly-1 --index 'logs-*,-logs-debug' --cluster http://localhost:9200\n  ferry snapshot status backups nightly-1 --wait --cluster http://localhost:9200\n  ferry snapshot list backups --cluster http://localhost:9200 -o json\n\n\
+Exit codes: 0 success; 1 failure (a FAILED/PARTIAL snapshot from `create`, or the cluster's error); 2 usage error; \
+3 `status` found the snapshot FAILED or PARTIAL."
+    )]
+    Snapshot(snapshots::SnapshotArgs),
+    /// Restore a snapshot, checked against the version rules, and wait for recovery.
+    #[command(
+        long_about = "Restore a snapshot into a cluster and wait until every shard has recovered and the \
+indices are yellow (or --wait-for green).\n\n\
+Before anything is sent, the restore is checked against Elastic's and OpenSearch's compatibility \
+rules: a cluster never restores a newer version's snapshot; an index survives one major upgrade \
+(5.x → 6.x, 6.x → 7.x, 7.x → 8.x, 8.x → 9.x); OpenSearch restores Elasticsearch 6.0–7.10 snapshots \
+only (2.x: only 7.x-created indices), and Elasticsearch never restores OpenSearch's. With --source \
+the version that created each index is read from the source cluster. A refused restore says why \
+and points to `ferry backfill`, which moves documents between any versions.\n\n\
+An open index with a target name blocks a restore. --incremental closes such indices, restores over \
+them (the restore reopens them) and waits for recovery: the way repeated snapshots of a live source \
+are applied until cutover. A restore request the cluster rejects reopens what ferry closed.",
+        after_help = "Examples:\n  ferry restore backups nightly-1 --cluster http://localhost:9200\n  ferry restore migration snap-3 --incremental --index 'logs-*' --cluster https://target:9200 --source https://source:9200\n  ferry restore backups nightly-1 --rename-pattern '(.+)' --rename-replacement 'restored-$1' --index-setting index.number_of_replicas=0 --cluster http://localhost:9200\n\n\
+Exit codes: 0 restored and recovered; 1 failure (a refused or failed restore, with the reason); 2 usage error."
+    )]
+    Restore(restore::RestoreArgs),
+    /// Check that a target cluster holds what the source holds: counts, health, recoveries, documents.
+    #[command(
+        long_about = "Check, index by index, that the target cluster holds what the source holds: document \
+counts, the target's health and running recoveries, a seeded random sample of documents compared \
+by _source (--sample, default 100), and with --full every document: both sides are read whole \
+(scroll), each _source digested independently of key order, and missing, extra and differing ids \
+are named.\n\n\
+Credentials go in each URL (https://user:pass@host:9200); the other connection flags apply to both sides.",
+        after_help = "Examples:\n  ferry verify --source http://old:9200 --target http://new:9200\n  ferry verify --source http://old:9200 --target https://elastic:$PW@new:9200 --index 'logs-*' --full -o json\n\n\
+Exit codes: 0 the target matches; 1 failure (an unreachable cluster, an error answer); 2 usage error; \
+3 a difference was found (listed)."
+    )]
+    Verify(compare::CompareArgs),
 }
 
 /// A bad flag value noticed after parsing (exit code 2, like clap's own usage errors).
@@ -193,6 +254,10 @@ fn main() -> ExitCode {
             Command::Backfill(args) => backfill::run(args).await,
             Command::Copy(args) => copy::run(args).await,
             Command::VerifyRepo(args) => verify::run(args).await,
+            Command::Repo(args) => repo::run(args).await,
+            Command::Snapshot(args) => snapshots::run(args).await,
+            Command::Restore(args) => restore::run(args).await,
+            Command::Verify(args) => compare::run(args).await,
         }
     });
     match result {

@@ -270,3 +270,37 @@ fn snapshot_selection_and_delete() {
     assert_eq!(done["verify"]["problems"], serde_json::json!([]));
     assert_eq!(testkit::files_under(&dst), testkit::files_under(&full));
 }
+
+#[test]
+fn abandoned_uploads_in_the_destination_are_aborted_before_copying() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/repo");
+    let moto = testkit::MotoServer::start();
+    moto.create_bucket("dst");
+    // Two uploads a killed copy left in the repository, one of another repository's.
+    let left = moto.start_uploads("dst", &["repo/indices/x/0/__abc:1", "repo/index-2:0"]);
+    let other = moto.start_uploads("dst", &["repo-b/indices/y/0/__def:1"]);
+    let dst = format!("s3://dst/repo?endpoint={}&region=us-east-1", moto.endpoint());
+    let env = [("AWS_ACCESS_KEY_ID", "AKIDTEST"), ("AWS_SECRET_ACCESS_KEY", "test-secret")];
+
+    let dry = copy(sample.to_str().unwrap(), &dst, &["--dry-run"], &env);
+    assert_eq!(dry["aborted_uploads"], serde_json::json!(["index-2", "indices/x/0/__abc"]), "{dry}");
+    assert_eq!(moto.uploads("dst").len(), 3, "a dry run aborts nothing");
+
+    let done = copy(sample.to_str().unwrap(), &dst, &[], &env);
+    assert_eq!(done["aborted_uploads"], serde_json::json!(["index-2", "indices/x/0/__abc"]), "{done}");
+    assert_eq!(moto.uploads("dst"), other, "only the other repository's upload is left");
+    assert_eq!(left.len(), 2);
+
+    // A folder: a `.ferry-part` file is a local copy's unfinished object.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("copy");
+    copy(sample.to_str().unwrap(), out.to_str().unwrap(), &[], &env);
+    let files = testkit::files_under(&out);
+    let (blob, _) = files.iter().find(|(p, _)| p.rsplit('/').next().unwrap().starts_with("__")).unwrap();
+    std::fs::write(out.join(format!("{blob}.ferry-part")), b"half a blob").unwrap();
+    let again = copy(sample.to_str().unwrap(), out.to_str().unwrap(), &[], &env);
+    assert_eq!(again["aborted_uploads"], serde_json::json!([blob]), "{again}");
+    assert_eq!(again["copied"], 0);
+    assert_eq!(testkit::files_under(&out), files, "the part file is gone, the finished blob kept");
+    assert!(again.get("uploads_unchecked").is_none(), "{again}");
+}

@@ -14,7 +14,6 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::error::ErrorBody;
-use crate::sigv4::AwsSigner;
 use crate::{Auth, ClusterInfo, Error, Target};
 
 #[derive(Debug, Clone, Default)]
@@ -73,7 +72,7 @@ impl Response {
 pub struct Client {
     http: reqwest::Client,
     target: Target,
-    signer: Option<AwsSigner>,
+    signer: Option<awsauth::Signer>,
     host: String,
     timeout: Duration,
 }
@@ -115,7 +114,10 @@ impl Client {
         let http = builder.build().map_err(|e| Error::TlsConfig(chain(&e)))?;
         let host = target.host();
         let signer = match &target.auth {
-            Auth::SigV4 { region, service } => Some(AwsSigner::new(region.as_deref(), *service, &host, http.clone())?),
+            Auth::SigV4 { region, service } => {
+                let config = awsauth::Config { region: region.clone(), ..awsauth::Config::new(service.signing_name()) };
+                Some(awsauth::Signer::new(&config, &host, http.clone()).map_err(|e| Error::Credentials(e.to_string()))?)
+            }
             _ => None,
         };
         Ok(Client { http, target, signer, host, timeout: options.request_timeout })
@@ -155,15 +157,9 @@ impl Client {
             }
         }
         if let Some(signer) = &self.signer {
-            // AWS services other than S3 sign each path segment URI-encoded twice; the signer
-            // applies the S3 rule (decode, encode once), so it is handed the path encoded once more.
-            let mut signed_url = url.clone();
-            let twice: Vec<String> = url.path().split('/').map(encode_segment).collect();
-            signed_url.set_path(&twice.join("/"));
-            let mut parts = http::Request::builder().method(method.clone()).uri(signed_url.as_str()).body(()).expect("a parsed URL is a valid URI").into_parts().0;
-            parts.headers = headers;
-            signer.sign(&mut parts, body.map_or(&[][..], |b| &b.bytes[..])).await?;
-            headers = parts.headers;
+            // awsauth applies the service's path-encoding rule (each segment encoded twice for
+            // `es` and `aoss`) to the URL as it goes on the wire.
+            signer.sign(&method, &url, &mut headers, body.map_or(&[][..], |b| &b.bytes[..])).await.map_err(|e| Error::Credentials(e.to_string()))?;
         }
         let mut req = self.http.request(method.clone(), url.clone()).headers(headers);
         if let Some(b) = body {

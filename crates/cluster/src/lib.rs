@@ -24,7 +24,6 @@ mod client;
 mod error;
 mod info;
 mod retry;
-mod sigv4;
 mod target;
 
 pub use client::{encode_segment, Body, Client, ClientOptions, Response, TlsOptions};

@@ -36,6 +36,16 @@ pub enum SigV4Service {
     Aoss,
 }
 
+impl SigV4Service {
+    /// The name requests are signed for.
+    pub fn signing_name(self) -> &'static str {
+        match self {
+            SigV4Service::Es => "es",
+            SigV4Service::Aoss => "aoss",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
     None,

@@ -173,6 +173,63 @@ impl MotoServer {
     }
 }
 
+impl MotoServer {
+    /// Start a multipart upload in `bucket` for each `key:parts` spec, uploading that many
+    /// 1 KiB parts, with an independent client (boto3, which comes with moto). Returns the
+    /// `(key, upload id)` pairs, sorted.
+    pub fn start_uploads(&self, bucket: &str, specs: &[&str]) -> Vec<(String, String)> {
+        const CREATE: &str = r#"
+for arg in sys.argv[3:]:
+    key, parts = arg.rsplit(':', 1)
+    uid = s3.create_multipart_upload(Bucket=sys.argv[2], Key=key)['UploadId']
+    for n in range(1, int(parts) + 1):
+        s3.upload_part(Bucket=sys.argv[2], Key=key, UploadId=uid, PartNumber=n, Body=b'x' * 1024)
+    print(key + '\t' + uid)
+"#;
+        let mut args = vec![bucket];
+        args.extend_from_slice(specs);
+        self.boto(CREATE, &args)
+    }
+
+    /// Every multipart upload in `bucket` as boto3 lists it: `(key, upload id)`, sorted.
+    pub fn uploads(&self, bucket: &str) -> Vec<(String, String)> {
+        const LIST: &str = r#"
+r = s3.list_multipart_uploads(Bucket=sys.argv[2])
+assert not r.get('IsTruncated')
+for u in r.get('Uploads', []):
+    print(u['Key'] + '\t' + u['UploadId'])
+"#;
+        self.boto(LIST, &[bucket])
+    }
+
+    /// Run a boto3 script (path-style, fixed test keys; `s3` is the client, `sys.argv[2..]` the
+    /// arguments) that prints one `key<TAB>upload id` line per upload.
+    fn boto(&self, script: &str, args: &[&str]) -> Vec<(String, String)> {
+        let prelude = "import sys, boto3\nfrom botocore.config import Config\n\
+            s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='AKIDBOTO', \
+            aws_secret_access_key='boto-secret', config=Config(s3={'addressing_style': 'path'}))";
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(format!("{prelude}{script}"))
+            .arg(self.endpoint())
+            .args(args)
+            .env_remove("AWS_CA_BUNDLE")
+            .output()
+            .expect("python3 runs (boto3 comes with moto, which .ci/run installs)");
+        assert!(out.status.success(), "boto3 failed: {}", String::from_utf8_lossy(&out.stderr));
+        let mut lines: Vec<(String, String)> = String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .lines()
+            .map(|l| {
+                let (k, id) = l.split_once('\t').expect("key<TAB>upload id");
+                (k.to_owned(), id.to_owned())
+            })
+            .collect();
+        lines.sort();
+        lines
+    }
+}
+
 impl Drop for MotoServer {
     fn drop(&mut self) {
         let _ = self.child.kill();

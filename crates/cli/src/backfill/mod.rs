@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use self::ledger::Ledger;
 use self::shard::{DeadLetters, Pacer, ShardContext, ShardTask, TypeFilter, TypePolicy};
+use crate::connect::ConnectArgs;
 use crate::output::{self, Format};
 use crate::source;
 use crate::StoreArgs;
@@ -53,79 +54,22 @@ pub struct TargetArgs {
     /// Target cluster URL: http(s)://[user:password@]host:port[/prefix].
     #[arg(long, short = 't', value_name = "URL", env = "FERRY_TARGET", hide_env_values = true, required = true)]
     target: Option<String>,
-    /// Basic-auth user (instead of user:password in the URL).
-    #[arg(long)]
-    user: Option<String>,
-    /// Basic-auth password.
-    #[arg(long, env = "FERRY_PASSWORD", hide_env_values = true)]
-    password: Option<String>,
-    /// Elasticsearch API key, the encoded form (`Authorization: ApiKey …`).
-    #[arg(long, env = "FERRY_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
-    /// Bearer token (`Authorization: Bearer …`).
-    #[arg(long, env = "FERRY_BEARER_TOKEN", hide_env_values = true)]
-    bearer: Option<String>,
-    /// Sign requests with AWS SigV4 (Amazon OpenSearch Service / Serverless); credentials from the
-    /// standard AWS chain (environment, AWS_PROFILE, config files, SSO, instance/container roles).
-    #[arg(long)]
-    aws_sigv4: bool,
     /// SigV4 region. Default: --region, AWS_REGION, or the region in the endpoint's host name.
     #[arg(long, value_name = "REGION")]
     target_region: Option<String>,
-    /// SigV4 service: `es` (managed domains) or `aoss` (Serverless collections).
-    #[arg(long, value_enum)]
-    service: Option<ServiceArg>,
-    /// PEM file of CA certificates to trust for the target (in addition to the system's).
-    #[arg(long, value_name = "PEM")]
-    ca_cert: Option<PathBuf>,
-    /// Client certificate (PEM) for mutual TLS; needs --client-key.
-    #[arg(long, value_name = "PEM", requires = "client_key")]
-    client_cert: Option<PathBuf>,
-    /// Private key (PEM) of --client-cert.
-    #[arg(long, value_name = "PEM", requires = "client_cert")]
-    client_key: Option<PathBuf>,
-    /// Do not verify the target's TLS certificate. Only for tests: anyone in the middle can read
-    /// the data and the credentials.
-    #[arg(long)]
-    insecure: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ServiceArg {
-    Es,
-    Aoss,
+    #[command(flatten)]
+    connect: ConnectArgs,
 }
 
 impl TargetArgs {
     pub fn connect(&self, store_region: Option<&str>) -> Result<Client> {
-        let flags = cluster::AuthFlags {
-            user: self.user.clone(),
-            password: self.password.clone().map(cluster::Secret::new),
-            api_key: self.api_key.clone().map(cluster::Secret::new),
-            bearer: self.bearer.clone().map(cluster::Secret::new),
-            aws_sigv4: self.aws_sigv4,
-            region: if self.aws_sigv4 { self.target_region.clone().or(store_region.map(str::to_owned)) } else { self.target_region.clone() },
-            service: self.service.map(|s| match s {
-                ServiceArg::Es => cluster::SigV4Service::Es,
-                ServiceArg::Aoss => cluster::SigV4Service::Aoss,
-            }),
-        };
-        let target = cluster::Target::parse(self.target.as_deref().unwrap_or_default(), &flags)?;
-        let options = cluster::ClientOptions {
-            tls: cluster::TlsOptions { ca_cert: self.ca_cert.clone(), client_cert: self.client_cert.clone(), client_key: self.client_key.clone(), insecure: self.insecure },
-            ..Default::default()
-        };
-        Ok(Client::new(target, &options)?)
+        let region = if self.connect.aws_sigv4 { self.target_region.as_deref().or(store_region) } else { self.target_region.as_deref() };
+        self.connect.connect(self.target.as_deref().unwrap_or_default(), region)
     }
 
     /// Another cluster (a coordinator), with the credentials in its URL and these TLS options.
     pub fn connect_other(&self, url: &str) -> Result<Client> {
-        let target = cluster::Target::parse(url, &Default::default())?;
-        let options = cluster::ClientOptions {
-            tls: cluster::TlsOptions { ca_cert: self.ca_cert.clone(), client_cert: self.client_cert.clone(), client_key: self.client_key.clone(), insecure: self.insecure },
-            ..Default::default()
-        };
-        Ok(Client::new(target, &options)?)
+        self.connect.connect_plain(url)
     }
 }
 

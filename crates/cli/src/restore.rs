@@ -1,0 +1,193 @@
+//! `ferry restore REPO SNAPSHOT --cluster URL`: a restore the target can actually do, checked
+//! against the version rules first, then followed until every shard has recovered.
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use orchestrate::api::Restore;
+use orchestrate::flow::{self, Polling};
+use orchestrate::{Api, Version};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::connect::{ClusterArgs, ConnectArgs};
+use crate::output::{self, Format, ReportArgs};
+use crate::source::Patterns;
+use crate::UsageError;
+
+#[derive(Args)]
+pub struct RestoreArgs {
+    /// Repository name on the cluster.
+    repo: String,
+    /// Snapshot name.
+    snapshot: String,
+    /// Indices to restore (patterns, `-` excludes; comma-separate or repeat). Default: all.
+    #[arg(long, short = 'i', value_delimiter = ',')]
+    index: Vec<String>,
+    /// Rename restored indices: a regular expression over the index name…
+    #[arg(long, value_name = "REGEX", requires = "rename_replacement")]
+    rename_pattern: Option<String>,
+    /// …and its replacement (`$1` for the first group).
+    #[arg(long, value_name = "TEXT", requires = "rename_pattern")]
+    rename_replacement: Option<String>,
+    /// Override an index setting on the restored indices, KEY=VALUE (repeat), e.g.
+    /// index.number_of_replicas=0.
+    #[arg(long = "index-setting", value_name = "KEY=VALUE")]
+    index_settings: Vec<String>,
+    /// Drop an index setting from the restored indices (repeat), e.g. index.routing.allocation.require.box.
+    #[arg(long = "ignore-index-setting", value_name = "KEY")]
+    ignore_index_settings: Vec<String>,
+    /// Do not restore the indices' aliases.
+    #[arg(long)]
+    no_aliases: bool,
+    /// Also restore the cluster state saved with the snapshot (templates, persistent settings).
+    #[arg(long)]
+    include_global_state: bool,
+    /// Restore what can be restored of a partial snapshot.
+    #[arg(long)]
+    partial: bool,
+    /// Replace existing target indices: close them, restore over them (which reopens them), wait
+    /// for recovery. This is how repeated snapshots of a live source are applied to a target.
+    #[arg(long)]
+    incremental: bool,
+    /// Health to wait for once every shard has recovered.
+    #[arg(long, value_enum, default_value_t = WaitFor::Yellow)]
+    wait_for: WaitFor,
+    /// The source cluster, to read which version created each index (checked against the
+    /// target's version before anything is sent). Without it only the snapshot's own version is
+    /// checked and the target cluster has the last word.
+    #[arg(long, value_name = "URL")]
+    source: Option<String>,
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    poll_seconds: f64,
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum WaitFor {
+    Yellow,
+    Green,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    cluster: String,
+    repository: String,
+    snapshot: String,
+    taken_by: Option<String>,
+    target_version: String,
+    #[serde(flatten)]
+    restored: flow::Restored,
+    elapsed_seconds: f64,
+}
+
+pub async fn run(a: RestoreArgs) -> Result<u8> {
+    let started = std::time::Instant::now();
+    let rename = match (&a.rename_pattern, &a.rename_replacement) {
+        (Some(p), Some(r)) => Some((regex::Regex::new(p).map_err(|e| UsageError(format!("--rename-pattern: {e}")))?, r.clone())),
+        _ => None,
+    };
+    let index_settings = settings_map(&a.index_settings)?;
+    let client = a.cluster.client()?;
+    let api = Api::new(&client);
+    let target = Version::of(&client.info().await?);
+    let info = api
+        .snapshot(&a.repo, &a.snapshot)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{}: repository {} has no snapshot {} (`ferry snapshot list {} --cluster …` lists them)", client.host(), a.repo, a.snapshot, a.repo))?;
+    let patterns = Patterns::new(&a.index);
+    let chosen: Vec<String> = info.indices.iter().filter(|i| patterns.matches(i)).cloned().collect();
+    anyhow::ensure!(!chosen.is_empty(), "snapshot {} holds no index matching {}", a.snapshot, a.index.join(","));
+    let created = match &a.source {
+        Some(url) => created_versions(&a.cluster.connect, url, &chosen).await?,
+        None => Vec::new(),
+    };
+    flow::check_restorable(&info, &created, target)?;
+    let targets: Vec<String> = chosen.iter().map(|i| rename.as_ref().map_or_else(|| i.clone(), |(re, rep)| re.replace(i, rep.as_str()).into_owned())).collect();
+    let body = Restore {
+        indices: Some(chosen.join(",")),
+        ignore_unavailable: false,
+        include_global_state: a.include_global_state,
+        rename_pattern: a.rename_pattern.clone(),
+        rename_replacement: a.rename_replacement.clone(),
+        index_settings,
+        ignore_index_settings: a.ignore_index_settings.clone(),
+        include_aliases: !a.no_aliases,
+        partial: a.partial,
+    };
+    let wait_for = match a.wait_for {
+        WaitFor::Yellow => "yellow",
+        WaitFor::Green => "green",
+    };
+    let bar = if a.report.show_progress() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes}  {bytes_per_sec}  recovering  ETA {eta}").expect("valid template").progress_chars("=> "));
+    let poll = Polling { interval: std::time::Duration::from_secs_f64(a.poll_seconds.clamp(0.05, 600.0)), ..Polling::default() };
+    let restored = flow::restore(&api, &a.repo, &a.snapshot, &body, &targets, a.incremental, wait_for, poll, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await;
+    bar.finish_and_clear();
+    let restored = restored?;
+    let summary = Summary {
+        cluster: client.host().to_owned(),
+        repository: a.repo.clone(),
+        snapshot: a.snapshot.clone(),
+        taken_by: info.taken_by().map(|v| v.to_string()),
+        target_version: target.to_string(),
+        restored,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+    };
+    match a.report.output {
+        Format::Json => output::print_json(&summary)?,
+        Format::Text => {
+            let r = &summary.restored;
+            println!(
+                "{}: restored {} from {}/{} ({} shards, {}) in {:.1}s; health {}",
+                summary.cluster,
+                r.indices.join(", "),
+                summary.repository,
+                summary.snapshot,
+                r.shards,
+                output::bytes(r.bytes),
+                summary.elapsed_seconds,
+                r.health
+            );
+            if !r.closed_first.is_empty() {
+                println!("  replaced (closed, restored, reopened): {}", r.closed_first.join(", "));
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// Which version created each index, from the source cluster's `index.version.created`.
+async fn created_versions(connect: &ConnectArgs, url: &str, indices: &[String]) -> Result<Vec<(String, Version)>> {
+    let source = connect.connect_plain(url)?;
+    let api = Api::new(&source);
+    let mut out = Vec::new();
+    for i in indices {
+        let states = api.index_states(i).await.with_context(|| format!("reading index {i} on the source {}", source.host()))?;
+        if let Some(v) = states.get(i).and_then(|s| s.created) {
+            out.push((i.clone(), v));
+        }
+    }
+    Ok(out)
+}
+
+/// `KEY=VALUE` flags as a settings object; `true`/`false`/integers become JSON scalars.
+pub fn settings_map(pairs: &[String]) -> Result<Map<String, Value>> {
+    let mut m = Map::new();
+    for kv in pairs {
+        let (k, v) = kv.split_once('=').filter(|(k, _)| !k.is_empty()).ok_or_else(|| UsageError(format!("`{kv}`: expected KEY=VALUE")))?;
+        let v = match v {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => v.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(v.to_owned())),
+        };
+        m.insert(k.to_owned(), v);
+    }
+    Ok(m)
+}
