@@ -262,7 +262,7 @@ EOF
 fi
 read -r CORPUS_OBJECTS CORPUS_BYTES < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["objects"], m["bytes"])' "$MARKER")
 # What is on disk must still be what the marker says (a stray file would break every count check).
-read -r DISK_OBJECTS DISK_BYTES < <(find "$SRC_ROOT/$SRC_BUCKET" -type f -printf '%s\n' | awk '{n++; b+=$1} END {printf "%d %d\n", n, b}')
+read -r DISK_OBJECTS DISK_BYTES < <(find "$SRC_ROOT/$SRC_BUCKET" -type f -printf '%s\n' | awk '{n++; b+=$1} END {printf "%d %.0f\n", n, b}')
 if [ "$DISK_OBJECTS" != "$CORPUS_OBJECTS" ] || [ "$DISK_BYTES" != "$CORPUS_BYTES" ]; then
     log "corpus $SRC_ROOT holds $DISK_OBJECTS objects / $DISK_BYTES bytes, its marker says $CORPUS_OBJECTS / $CORPUS_BYTES: delete $CORPUS and rerun"
     exit 1
@@ -421,7 +421,7 @@ tool_cmd() { # tool scenario -> CMD
 # What the destination bucket holds: "objects bytes" (files on disk for s3s-fs, a listing for moto).
 dest_contents() {
     if [ "$DEST" = s3s-fs ]; then
-        find "$DST_ROOT/$DST_BUCKET" -type f -printf '%s\n' | awk '{n++; b+=$1} END {printf "%d %d\n", n, b}'
+        find "$DST_ROOT/$DST_BUCKET" -type f -printf '%s\n' | awk '{n++; b+=$1} END {printf "%d %.0f\n", n, b}'
     else
         env -u AWS_CA_BUNDLE "$RCLONE" --config "$TMPD/rclone.conf" size "dst:$DST_BUCKET" --json 2>/dev/null |
             python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["count"], d["bytes"])'

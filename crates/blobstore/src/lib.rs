@@ -106,15 +106,25 @@ impl Entry {
     /// Azure's `0x…`) give `None`; so do S3 ETags of KMS-encrypted objects in effect, since
     /// those never match another object's.
     pub fn content_etag(&self) -> Option<&str> {
-        let e = self.etag.as_deref()?;
-        let (md5, parts) = match e.split_once('-') {
-            Some((m, n)) => (m, Some(n)),
-            None => (e, None),
-        };
-        let md5_ok = md5.len() == 32 && md5.bytes().all(|b| b.is_ascii_hexdigit());
-        let parts_ok = parts.is_none_or(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        (md5_ok && parts_ok).then_some(e)
+        self.etag.as_deref().filter(|e| is_content_etag(e))
     }
+}
+
+impl ObjectMeta {
+    /// As [`Entry::content_etag`].
+    pub fn content_etag(&self) -> Option<&str> {
+        self.etag.as_deref().filter(|e| is_content_etag(e))
+    }
+}
+
+/// An ETag derived from the content alone (see [`Entry::content_etag`]).
+fn is_content_etag(e: &str) -> bool {
+    let (md5, parts) = match e.split_once('-') {
+        Some((m, n)) => (m, Some(n)),
+        None => (e, None),
+    };
+    let md5_ok = md5.len() == 32 && md5.bytes().all(|b| b.is_ascii_hexdigit());
+    md5_ok && parts.is_none_or(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// What a store says about one object: its size and, where the service gives them, its ETag
@@ -125,6 +135,9 @@ pub struct ObjectMeta {
     pub etag: Option<String>,
     pub content_md5: Option<String>,
 }
+
+/// Folders an object-store walk lists at the same time.
+const WALK_CONCURRENCY: usize = 16;
 
 /// Suffix of a local file being written (renamed away when complete).
 const PARTIAL: &str = ".ferry-part";
@@ -380,7 +393,42 @@ impl BlobStore {
     }
 
     /// Every object under `dir` (`""` for the whole store), at any depth, with sizes. Sorted by path.
+    ///
+    /// Object stores are walked folder by folder, [`WALK_CONCURRENCY`] folders at a time: a
+    /// repository is a shallow tree of many folders (index → shard), and a flat listing is a chain
+    /// of 1,000-key pages each waiting for the previous page's continuation token (some
+    /// S3-compatible servers even walk the whole bucket for every page).
     pub async fn list_recursive(&self, dir: &str) -> Result<Vec<Entry>, Error> {
+        if matches!(self.url.backend, Backend::Fs | Backend::Memory) {
+            return self.list_flat(dir).await;
+        }
+        let mut out = Vec::new();
+        let mut pending = vec![dir.to_owned()];
+        let mut running = futures::stream::FuturesUnordered::new();
+        loop {
+            while running.len() < WALK_CONCURRENCY {
+                let Some(d) = pending.pop() else { break };
+                running.push(self.list_owned(d));
+            }
+            let Some(listed) = futures::StreamExt::next(&mut running).await else { break };
+            for e in listed? {
+                if e.is_dir {
+                    pending.push(e.path);
+                } else if !e.path.ends_with(PARTIAL) {
+                    out.push(e);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    async fn list_owned(&self, dir: String) -> Result<Vec<Entry>, Error> {
+        self.list(&dir).await
+    }
+
+    /// [`list_recursive`](Self::list_recursive) as one recursive listing (local folders).
+    async fn list_flat(&self, dir: &str) -> Result<Vec<Entry>, Error> {
         let mut out = Vec::new();
         let mut lister = self.op.lister_with(dir).recursive(true).await.map_err(|e| self.error(dir, e))?;
         while let Some(item) = lister.try_next().await.map_err(|e| self.error(dir, e))? {
