@@ -88,7 +88,7 @@ impl ConnectArgs {
 pub struct ClusterArgs {
     /// Cluster URL: http(s)://[user:password@]host:port[/prefix].
     #[arg(long, short = 'c', value_name = "URL", env = "FERRY_CLUSTER", hide_env_values = true)]
-    pub cluster: String,
+    pub cluster: Option<String>,
     /// SigV4 region (with --aws-sigv4). Default: AWS_REGION, or the region in the endpoint's host name.
     #[arg(long, value_name = "REGION")]
     pub cluster_region: Option<String>,
@@ -98,6 +98,7 @@ pub struct ClusterArgs {
 
 impl ClusterArgs {
     pub fn client(&self) -> Result<Client> {
-        self.connect.connect(&self.cluster, self.cluster_region.as_deref())
+        let url = self.cluster.as_deref().ok_or_else(|| crate::UsageError("--cluster URL (or FERRY_CLUSTER) is required".into()))?;
+        self.connect.connect(url, self.cluster_region.as_deref())
     }
 }

@@ -13,7 +13,8 @@
 //! last 16 bytes — for a Lucene file its footer, magic and CRC-32 included; every other blob is
 //! small and is compared byte for byte. Roots (`index.latest`, which keeps its 8-byte size
 //! across generations, and `index-N`) are always compared byte for byte. `--checksum` compares
-//! whole contents of every object; `--size-only` trusts sizes, except for the roots.
+//! every object's content hash — the stored MD5 ETags (a HEAD each) where both sides have them,
+//! else a SHA-256 of both whole contents; `--size-only` trusts sizes, except for the roots.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -36,40 +37,54 @@ pub struct CopyArgs {
     /// Destination repository location; a local folder is created if missing.
     #[arg(value_name = "DST")]
     dst: String,
-    /// Copy only what these snapshots need (names or uuids; repeat or comma-separate), plus the
-    /// root metadata. The destination must already hold every other snapshot the source's root
-    /// lists (an earlier copy), so each increment moves exactly the new blobs.
-    #[arg(long, short = 's', value_delimiter = ',')]
-    snapshot: Vec<String>,
-    /// After the new root is in place, delete destination blobs that no destination snapshot
-    /// references (superseded generations, blobs of deleted snapshots).
-    #[arg(long)]
-    delete: bool,
-    /// Objects copied at the same time.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    transfers: usize,
-    /// Part size of multipart uploads (bytes; K/M/G suffixes; at least 5M).
-    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = crate::backfill::parse_size)]
-    part_size: u64,
-    /// At most this many bytes per second in total (K/M/G suffixes).
-    #[arg(long, value_name = "SIZE", value_parser = crate::backfill::parse_size)]
-    bwlimit: Option<u64>,
-    /// Compare whole contents of every object present on both sides (reads both).
-    #[arg(long, conflicts_with = "size_only")]
-    checksum: bool,
-    /// Skip objects whose sizes match (except `index.latest` and root `index-N`, always compared).
-    #[arg(long)]
-    size_only: bool,
-    /// After copying, run `verify-repo --deep` on the destination (exit code 3 if it finds problems).
-    #[arg(long, conflicts_with = "dry_run")]
-    verify: bool,
-    /// Say what would be copied and why, and copy nothing.
-    #[arg(long, short = 'n')]
-    dry_run: bool,
+    #[command(flatten)]
+    options: CopyOptions,
     #[command(flatten)]
     report: output::ReportArgs,
     #[command(flatten)]
     store: StoreArgs,
+}
+
+/// How a copy runs (the flags of `ferry copy`; `ferry migrate` sets them from its plan).
+#[derive(Args, Clone, Debug)]
+pub struct CopyOptions {
+    /// Copy only what these snapshots need (names or uuids; repeat or comma-separate), plus the
+    /// root metadata. The destination must already hold every other snapshot the source's root
+    /// lists (an earlier copy), so each increment moves exactly the new blobs.
+    #[arg(long, short = 's', value_delimiter = ',')]
+    pub snapshot: Vec<String>,
+    /// After the new root is in place, delete destination blobs that no destination snapshot
+    /// references (superseded generations, blobs of deleted snapshots).
+    #[arg(long)]
+    pub delete: bool,
+    /// Objects copied at the same time.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub transfers: usize,
+    /// Part size of multipart uploads (bytes; K/M/G suffixes; at least 5M).
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = crate::backfill::parse_size)]
+    pub part_size: u64,
+    /// At most this many bytes per second in total (K/M/G suffixes).
+    #[arg(long, value_name = "SIZE", value_parser = crate::backfill::parse_size)]
+    pub bwlimit: Option<u64>,
+    /// Compare content hashes of every object present on both sides: the stored MD5 ETags where
+    /// both sides have them, else SHA-256 of both sides' whole contents.
+    #[arg(long, conflicts_with = "size_only")]
+    pub checksum: bool,
+    /// Skip objects whose sizes match (except `index.latest` and root `index-N`, always compared).
+    #[arg(long)]
+    pub size_only: bool,
+    /// After copying, run `verify-repo --deep` on the destination (exit code 3 if it finds problems).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub verify: bool,
+    /// Say what would be copied and why, and copy nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        CopyOptions { snapshot: Vec::new(), delete: false, transfers: 8, part_size: 16 << 20, bwlimit: None, checksum: false, size_only: false, verify: false, dry_run: false }
+    }
 }
 
 /// The copy phases, in order.
@@ -170,18 +185,18 @@ struct PhaseSummary {
 }
 
 #[derive(Serialize)]
-struct Summary {
-    source: String,
-    destination: String,
+pub struct Summary {
+    pub source: String,
+    pub destination: String,
     dry_run: bool,
-    objects: u64,
-    copied: u64,
-    copied_bytes: u64,
-    skipped: u64,
+    pub objects: u64,
+    pub copied: u64,
+    pub copied_bytes: u64,
+    pub skipped: u64,
     skipped_bytes: u64,
     /// How the skipped objects were found to be the same.
     skipped_by: std::collections::BTreeMap<Basis, u64>,
-    elapsed_seconds: f64,
+    pub elapsed_seconds: f64,
     bytes_per_second: f64,
     phases: Vec<PhaseSummary>,
     /// With --dry-run: what would be copied and why.
@@ -209,25 +224,51 @@ struct Planned {
 }
 
 pub async fn run(args: CopyArgs) -> Result<u8> {
+    let summary = copy_repository(&args.src, &args.dst, &args.store.options(), &args.options, args.report.show_progress()).await?;
+    let problems = summary.verify.as_ref().map_or(0, |v| v.problems.len());
+    match args.report.output {
+        Format::Json => output::print_json(&summary)?,
+        Format::Text => {
+            print!("{}", summary.to_text());
+            if let Some(v) = &summary.verify {
+                print!("verify: {}", v.to_text());
+            }
+        }
+    }
+    if problems > 0 {
+        eprintln!("ferry: error: the copy in {} has {problems} problem(s)", summary.destination);
+        return Ok(crate::verify::EXIT_PROBLEMS);
+    }
+    Ok(0)
+}
+
+/// Copy the repository at `src_url` to `dst_url` (see the module docs); `progress` shows a bar.
+pub async fn copy_repository(src_url: &str, dst_url: &str, options: &blobstore::Options, args: &CopyOptions, progress: bool) -> Result<Summary> {
     let started = Instant::now();
-    let options = args.store.options();
-    let src = BlobStore::open(&args.src, &options)?;
+    let src = BlobStore::open(src_url, options)?;
     // A dry run creates nothing: a missing local destination is simply empty.
     let dst = if args.dry_run {
-        match BlobStore::open(&args.dst, &options) {
+        match BlobStore::open(dst_url, options) {
             Ok(d) => Some(d),
             Err(e) if e.is_not_found() => None,
             Err(e) => return Err(e.into()),
         }
     } else {
-        Some(BlobStore::open_for_writing(&args.dst, &options)?)
+        Some(BlobStore::open_for_writing(dst_url, options)?)
     };
     // Before this copy starts uploading: whatever is pending now was left by an interrupted run.
     let (aborted_uploads, uploads_unchecked) = match &dst {
         Some(d) => abort_abandoned_uploads(d, args.dry_run, args.transfers).await?,
         None => (Vec::new(), None),
     };
-    let mut objects = src.list_recursive("").await?;
+    // Both listings at once: on a large repository each is many requests.
+    let (objects, dst_listing) = tokio::join!(src.list_recursive(""), async {
+        match &dst {
+            Some(d) => d.list_recursive("").await,
+            None => Ok(Vec::new()),
+        }
+    });
+    let (mut objects, dst_listing) = (objects?, dst_listing?);
     anyhow::ensure!(
         objects.iter().any(|o| o.path == "index.latest" || Phase::of(&o.path) == Phase::RootIndex),
         "{} does not look like a snapshot repository (no index.latest or index-N at its root)",
@@ -236,15 +277,11 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
     if !args.snapshot.is_empty() {
         objects = only_for_snapshots(&src, dst.as_ref(), &args.snapshot, objects, args.transfers).await?;
     }
-    // One listing of the destination instead of a request per object.
-    let dst_listing = match &dst {
-        Some(d) => d.list_recursive("").await?,
-        None => Vec::new(),
-    };
+    // The destination's listing stands in for a request per object.
     let there: std::collections::HashMap<&str, &Entry> = dst_listing.iter().map(|e| (e.path.as_str(), e)).collect();
     let write = WriteOptions { part_size: args.part_size as usize, concurrency: 4 };
     let total_bytes: u64 = objects.iter().filter_map(|o| o.size).sum();
-    let bar = if args.report.show_progress() { indicatif::ProgressBar::new(total_bytes) } else { indicatif::ProgressBar::hidden() };
+    let bar = if progress { indicatif::ProgressBar::new(total_bytes) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}%  {bytes}/{total_bytes}  {bytes_per_sec}  {msg}  ETA {eta}").expect("valid template").progress_chars("=> "));
     let mut phases = Vec::new();
     let mut would_copy = Vec::new();
@@ -324,7 +361,7 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
     let copied_bytes: u64 = phases.iter().map(|s| s.copied_bytes).sum();
     let summary = Summary {
         source: src.location(""),
-        destination: dst.as_ref().map_or_else(|| args.dst.clone(), |d| d.location("")),
+        destination: dst.as_ref().map_or_else(|| dst_url.to_owned(), |d| d.location("")),
         dry_run: args.dry_run,
         objects: objects.len() as u64,
         copied: phases.iter().map(|s| s.copied).sum(),
@@ -346,21 +383,7 @@ pub async fn run(args: CopyArgs) -> Result<u8> {
     if let (Some(dst), true) = (&dst, args.verify) {
         summary.verify = Some(crate::verify::verify(dst.clone(), &[], true, args.transfers).await?);
     }
-    let problems = summary.verify.as_ref().map_or(0, |v| v.problems.len());
-    match args.report.output {
-        Format::Json => output::print_json(&summary)?,
-        Format::Text => {
-            print!("{}", summary.to_text());
-            if let Some(v) = &summary.verify {
-                print!("verify: {}", v.to_text());
-            }
-        }
-    }
-    if problems > 0 {
-        eprintln!("ferry: error: the copy in {} has {problems} problem(s)", summary.destination);
-        return Ok(crate::verify::EXIT_PROBLEMS);
-    }
-    Ok(0)
+    Ok(summary)
 }
 
 /// The objects `snapshots` need, from the source listing. Refused when the destination lacks
@@ -431,7 +454,7 @@ async fn delete_unreferenced(root: &BlobStore, dst: &BlobStore, dry_run: bool, j
 }
 
 /// Whether source object `o` must be copied over destination object `d` (same path), and why.
-async fn compare(src: &BlobStore, dst: &BlobStore, o: &Entry, d: &Entry, phase: Phase, args: &CopyArgs) -> Result<Verdict> {
+async fn compare(src: &BlobStore, dst: &BlobStore, o: &Entry, d: &Entry, phase: Phase, args: &CopyOptions) -> Result<Verdict> {
     let size = o.size.unwrap_or(0);
     if d.size != o.size {
         return Ok(Verdict::Copy(Why::SizeDiffers));
@@ -440,12 +463,19 @@ async fn compare(src: &BlobStore, dst: &BlobStore, o: &Entry, d: &Entry, phase: 
         (src.read(&o.path).await? == dst.read(&o.path).await?, Basis::Bytes)
     } else if args.size_only {
         (true, Basis::Size)
-    } else if args.checksum {
-        (digest(src, &o.path).await? == digest(dst, &o.path).await?, Basis::Checksum)
-    } else if o.content_etag().is_some_and(|e| d.content_etag().is_some_and(|f| e.eq_ignore_ascii_case(f))) {
+    } else if same_etag(o.content_etag(), d.content_etag()) {
         // Different ETags prove nothing (another part size gives another multipart ETag): the
         // content is compared below instead.
         (true, Basis::Etag)
+    } else if args.checksum {
+        // The stored hashes first (a HEAD each, as listings may omit them), then the contents.
+        let (a, b) = tokio::try_join!(src.stat(&o.path), dst.stat(&o.path))?;
+        if same_etag(a.as_ref().and_then(|m| m.content_etag()), b.as_ref().and_then(|m| m.content_etag())) {
+            (true, Basis::Etag)
+        } else {
+            let (a, b) = tokio::try_join!(digest(src, &o.path, size), digest(dst, &o.path, size))?;
+            (a == b, Basis::Checksum)
+        }
     } else if o.name.starts_with("__") && size > 16 {
         // Immutable, uniquely named blobs: the tail (a Lucene footer: magic, algorithm, CRC-32).
         (src.read_range(&o.path, size - 16..size).await? == dst.read_range(&o.path, size - 16..size).await?, Basis::Footer)
@@ -455,14 +485,19 @@ async fn compare(src: &BlobStore, dst: &BlobStore, o: &Entry, d: &Entry, phase: 
     Ok(if same { Verdict::Skip(basis) } else { Verdict::Copy(Why::ContentDiffers) })
 }
 
-/// SHA-256 of a whole object, streamed.
-async fn digest(store: &BlobStore, path: &str) -> Result<[u8; 32]> {
+/// SHA-256 of a whole object of `size` bytes, streamed.
+async fn digest(store: &BlobStore, path: &str, size: u64) -> Result<[u8; 32]> {
     let mut h = Sha256::new();
-    let mut s = store.stream(path).await?;
+    let mut s = store.stream_sized(path, size).await?;
     while let Some(chunk) = s.try_next().await? {
         h.update(&chunk);
     }
     Ok(h.finalize().into())
+}
+
+/// Two content-derived ETags that are equal (case aside: OSS writes them in capitals).
+fn same_etag(a: Option<&str>, b: Option<&str>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
 }
 
 impl Summary {

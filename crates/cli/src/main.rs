@@ -4,11 +4,13 @@
 //! done by the library crates.
 
 mod backfill;
+mod backup;
 mod compare;
 mod copy;
 mod connect;
 mod export;
 mod inspect;
+mod migrate;
 mod output;
 mod pace;
 mod repo;
@@ -98,8 +100,9 @@ An object already in the destination is skipped only if its size and content mat
 content ETags (MD5s) where both listings give them (S3, OSS: nothing is read), else data blobs \
 (immutable, uniquely named) by their last 16 bytes (a Lucene file's footer and checksum) and every \
 other blob byte for byte — never by size alone, and the roots (index.latest, which keeps its size \
-across generations, and index-N) always byte for byte. --checksum compares whole contents; \
---size-only trusts sizes except for the roots.\n\n\
+across generations, and index-N) always byte for byte. --checksum compares content hashes: the \
+stored MD5 ETags where both sides have them, else both whole contents; --size-only trusts sizes \
+except for the roots.\n\n\
 Each side takes its own settings in its URL's query string (endpoint, region, profile, …), so the \
 source and the destination can be different clouds.",
         after_help = "Examples:\n  ferry copy /mnt/backups/es 's3://backups/es?region=eu-west-1'\n  ferry copy 's3://old/es?region=us-east-1' 'oss://new/es?endpoint=oss-cn-hangzhou.aliyuncs.com' --transfers 16\n  ferry copy ./repo ./copy --dry-run\n\n\
@@ -155,8 +158,9 @@ the version that created each index is read from the source cluster. A refused r
 and points to `ferry backfill`, which moves documents between any versions.\n\n\
 An open index with a target name blocks a restore. --incremental closes such indices, restores over \
 them (the restore reopens them) and waits for recovery: the way repeated snapshots of a live source \
-are applied until cutover. A restore request the cluster rejects reopens what ferry closed.",
-        after_help = "Examples:\n  ferry restore backups nightly-1 --cluster http://localhost:9200\n  ferry restore migration snap-3 --incremental --index 'logs-*' --cluster https://target:9200 --source https://source:9200\n  ferry restore backups nightly-1 --rename-pattern '(.+)' --rename-replacement 'restored-$1' --index-setting index.number_of_replicas=0 --cluster http://localhost:9200\n\n\
+are applied until cutover. A restore request the cluster rejects reopens what ferry closed.\n\n\
+--config FILE restores as an es-s3-snapshot-style file says (see `ferry backup --help`).",
+        after_help = "Examples:\n  ferry restore backups nightly-1 --cluster http://localhost:9200\n  ferry restore migration snap-3 --incremental --index 'logs-*' --cluster https://target:9200 --source https://source:9200\n  ferry restore backups nightly-1 --rename-pattern '(.+)' --rename-replacement 'restored-$1' --index-setting index.number_of_replicas=0 --cluster http://localhost:9200\n  ferry restore --config backup.toml snapshot-2026.11.21-03.00.00\n\n\
 Exit codes: 0 restored and recovered; 1 failure (a refused or failed restore, with the reason); 2 usage error."
     )]
     Restore(restore::RestoreArgs),
@@ -173,6 +177,72 @@ Exit codes: 0 the target matches; 1 failure (an unreachable cluster, an error an
 3 a difference was found (listed)."
     )]
     Verify(compare::CompareArgs),
+    /// Run a snapshot-based migration in phases: full, incremental (repeatable), final cutover.
+    #[command(
+        long_about = "Run a snapshot-based migration from a plan file, one phase per run:\n\
+  1st run: full — snapshot every planned source index, copy the repository if the clusters use \
+different stores, restore into the target, verify.\n\
+  later runs: incremental — the same with a new snapshot; restores close the target indices, \
+restore over them and reopen them (only new files move).\n\
+  --cutover: block writes on the source indices (index.blocks.write), take the last snapshot, \
+restore, verify strictly (exit 3 on a difference, and the phase stays open), switch aliases.\n\n\
+A state file (the plan's path + .state.json) records each finished step: a killed run resumes \
+where it stopped, waiting for a snapshot it had already started. `ferry migrate status --plan FILE` \
+shows the phases. --dry-run prints every request that would change a cluster.\n\n\
+Plan (TOML):\n\
+  name = \"prod-move\"                       # snapshots: prod-move-<n>-<full|incremental|cutover>\n\
+  indices = [\"logs-*\", \"-logs-debug\"]      # default: every index not starting with .\n\
+  [source]\n\
+  url = \"https://search-x.eu-west-1.es.amazonaws.com\"\n\
+  aws_sigv4 = true                          # also: region, service, password_env\n\
+  repository = \"migration\"\n\
+  register = { type = \"s3\", settings = { bucket = \"b\", base_path = \"es\", region = \"eu-west-1\", role_arn = \"arn:…\" } }\n\
+  [target]\n\
+  url = \"https://elastic@es-cn-x.elasticsearch.aliyuncs.com:9200\"\n\
+  password_env = \"TARGET_PASSWORD\"\n\
+  repository = \"migration\"\n\
+  register = { type = \"oss\", settings = { bucket = \"b2\", base_path = \"es\", endpoint = \"http://oss-cn-hangzhou-internal.aliyuncs.com\", readonly = true } }\n\
+  [copy]                                    # only when the repositories are in different stores\n\
+  from = \"s3://b/es?region=eu-west-1\"\n\
+  to = \"oss://b2/es?endpoint=oss-cn-hangzhou.aliyuncs.com\"\n\
+  [restore]                                 # rename_pattern, rename_replacement, index_settings, ignore_index_settings, include_aliases, wait_for\n\
+  index_settings = { \"index.number_of_replicas\" = 0 }\n\
+  [verify]\n\
+  sample = 100                              # full = true compares every document\n\
+  [cutover]\n\
+  aliases = [{ alias = \"logs\", indices = [\"logs-2024\"] }]",
+        after_help = "Examples:\n  ferry migrate --plan move.toml --dry-run\n  ferry migrate --plan move.toml            # full, then incremental on each rerun\n  ferry migrate --plan move.toml --cutover\n  ferry migrate status --plan move.toml\n\n\
+Exit codes: 0 the phase finished; 1 failure (rerun to resume); 2 usage error (a bad plan); 3 the cutover's verification found a difference."
+    )]
+    Migrate(migrate::MigrateArgs),
+    /// Take a snapshot as an es-s3-snapshot-style config file says (restore: `ferry restore --config`).
+    #[command(
+        long_about = "Take a snapshot as a config file says, in the spirit of the es-s3-snapshot utility: the \
+first source host that answers, the repository registered if missing, a snapshot named by the \
+file, --snapshot, or the time. `ferry restore --config FILE [SNAPSHOT]` is the other half: the \
+first destination host that answers, the repository registered read-only if missing, the named \
+(or newest successful) snapshot restored and recovered.\n\n\
+Config (TOML):\n\
+  [aws]\n\
+  profile = \"prod\"                 # or the standard AWS_* variables; also region, sigv4, role_arn\n\
+  region = \"eu-west-1\"\n\
+  [repository]\n\
+  name = \"s3-snapshots\"\n\
+  type = \"s3\"                      # default; fs takes location\n\
+  bucket = \"my-backups\"\n\
+  base_path = \"elasticsearch/prod\"\n\
+  settings = { compress = true }\n\
+  [elasticsearch]\n\
+  source_hosts = [\"http://es-a:9200\", \"http://es-b:9200\"]\n\
+  destination_hosts = [\"http://new-a:9200\"]\n\
+  user = \"elastic\"\n\
+  password_env = \"ES_PASSWORD\"\n\
+  indices = [\"logs-*\"]\n\
+  snapshot_name = \"nightly\"        # default: snapshot-<UTC time>",
+        after_help = "Examples:\n  ferry backup --config backup.toml\n  ferry restore --config backup.toml snapshot-2026.11.21-03.00.00\n\n\
+Exit codes: 0 success; 1 failure (no host answered, a failed snapshot); 2 usage error (a bad config)."
+    )]
+    Backup(backup::BackupArgs),
 }
 
 /// A bad flag value noticed after parsing (exit code 2, like clap's own usage errors).
@@ -258,6 +328,8 @@ fn main() -> ExitCode {
             Command::Snapshot(args) => snapshots::run(args).await,
             Command::Restore(args) => restore::run(args).await,
             Command::Verify(args) => compare::run(args).await,
+            Command::Migrate(args) => migrate::run(args).await,
+            Command::Backup(args) => backup::backup(args).await,
         }
     });
     match result {

@@ -21,7 +21,7 @@ pub struct RepoArgs {
 #[derive(Subcommand)]
 enum RepoCommand {
     /// Register (or update) a repository; the cluster checks it can write there unless --no-verify.
-    Register(RegisterArgs),
+    Register(Box<RegisterArgs>),
     /// The cluster's repositories, their types and settings (secrets masked).
     List(ListArgs),
     /// Ask the cluster to check that every node can write to the repository.
@@ -131,7 +131,7 @@ struct NameArgs {
 
 pub async fn run(args: RepoArgs) -> Result<u8> {
     match args.command {
-        RepoCommand::Register(a) => register(a).await,
+        RepoCommand::Register(a) => register(*a).await,
         RepoCommand::List(a) => {
             let client = a.cluster.client()?;
             let repos = Api::new(&client).repositories(None).await?;

@@ -9,17 +9,22 @@ use orchestrate::{Api, Version};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::connect::{ClusterArgs, ConnectArgs};
+use crate::connect::ClusterArgs;
 use crate::output::{self, Format, ReportArgs};
 use crate::source::Patterns;
 use crate::UsageError;
 
 #[derive(Args)]
 pub struct RestoreArgs {
-    /// Repository name on the cluster.
-    repo: String,
+    /// Repository name on the cluster (with --config: the snapshot name, optional).
+    repo: Option<String>,
     /// Snapshot name.
-    snapshot: String,
+    snapshot: Option<String>,
+    /// Restore as configured in an es-s3-snapshot-style file (see `ferry backup --help`): the first
+    /// reachable destination host, the repository registered read-only if missing, the named
+    /// snapshot (or the file's, or the newest successful one).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["rename_pattern", "source", "index"])]
+    config: Option<std::path::PathBuf>,
     /// Indices to restore (patterns, `-` excludes; comma-separate or repeat). Default: all.
     #[arg(long, short = 'i', value_delimiter = ',')]
     index: Vec<String>,
@@ -84,6 +89,15 @@ struct Summary {
 }
 
 pub async fn run(a: RestoreArgs) -> Result<u8> {
+    if let Some(config) = &a.config {
+        if a.snapshot.is_some() {
+            return Err(UsageError("with --config give at most one name: the snapshot".into()).into());
+        }
+        return crate::backup::restore(config, a.repo.as_deref(), a.incremental, a.poll_seconds, &a.report).await;
+    }
+    let (Some(repo), Some(snapshot)) = (a.repo.clone(), a.snapshot.clone()) else {
+        return Err(UsageError("give the repository and the snapshot: ferry restore REPO SNAPSHOT --cluster URL (or --config FILE)".into()).into());
+    };
     let started = std::time::Instant::now();
     let rename = match (&a.rename_pattern, &a.rename_replacement) {
         (Some(p), Some(r)) => Some((regex::Regex::new(p).map_err(|e| UsageError(format!("--rename-pattern: {e}")))?, r.clone())),
@@ -93,18 +107,28 @@ pub async fn run(a: RestoreArgs) -> Result<u8> {
     let client = a.cluster.client()?;
     let api = Api::new(&client);
     let target = Version::of(&client.info().await?);
-    let info = api
-        .snapshot(&a.repo, &a.snapshot)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("{}: repository {} has no snapshot {} (`ferry snapshot list {} --cluster …` lists them)", client.host(), a.repo, a.snapshot, a.repo))?;
+    // The cluster that took the snapshot describes it best (a target of another version may not
+    // even be able to read the repository); the target must then find it too.
+    let source = a.source.as_deref().map(|url| a.cluster.connect.connect_plain(url)).transpose()?;
+    let from_source = match &source {
+        Some(s) => Api::new(s).snapshot(&repo, &snapshot).await.with_context(|| format!("describing snapshot {repo}/{snapshot} on the source {}", s.host()))?,
+        None => None,
+    };
+    let info = match from_source {
+        Some(info) => info,
+        None => target_snapshot(&api, &repo, &snapshot).await?,
+    };
     let patterns = Patterns::new(&a.index);
     let chosen: Vec<String> = info.indices.iter().filter(|i| patterns.matches(i)).cloned().collect();
-    anyhow::ensure!(!chosen.is_empty(), "snapshot {} holds no index matching {}", a.snapshot, a.index.join(","));
-    let created = match &a.source {
-        Some(url) => created_versions(&a.cluster.connect, url, &chosen).await?,
+    anyhow::ensure!(!chosen.is_empty(), "snapshot {snapshot} holds no index matching {}", a.index.join(","));
+    let created = match &source {
+        Some(s) => created_versions(s, &chosen).await?,
         None => Vec::new(),
     };
     flow::check_restorable(&info, &created, target)?;
+    if source.is_some() {
+        target_snapshot(&api, &repo, &snapshot).await?;
+    }
     let targets: Vec<String> = chosen.iter().map(|i| rename.as_ref().map_or_else(|| i.clone(), |(re, rep)| re.replace(i, rep.as_str()).into_owned())).collect();
     let body = Restore {
         indices: Some(chosen.join(",")),
@@ -124,7 +148,7 @@ pub async fn run(a: RestoreArgs) -> Result<u8> {
     let bar = if a.report.show_progress() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes}  {bytes_per_sec}  recovering  ETA {eta}").expect("valid template").progress_chars("=> "));
     let poll = Polling { interval: std::time::Duration::from_secs_f64(a.poll_seconds.clamp(0.05, 600.0)), ..Polling::default() };
-    let restored = flow::restore(&api, &a.repo, &a.snapshot, &body, &targets, a.incremental, wait_for, poll, |done, total| {
+    let restored = flow::restore(&api, &flow::RestoreJob { repo: &repo, snapshot: &snapshot, body: &body, targets: &targets, incremental: a.incremental, wait_for }, poll, |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })
@@ -133,8 +157,8 @@ pub async fn run(a: RestoreArgs) -> Result<u8> {
     let restored = restored?;
     let summary = Summary {
         cluster: client.host().to_owned(),
-        repository: a.repo.clone(),
-        snapshot: a.snapshot.clone(),
+        repository: repo.clone(),
+        snapshot: snapshot.clone(),
         taken_by: info.taken_by().map(|v| v.to_string()),
         target_version: target.to_string(),
         restored,
@@ -163,10 +187,22 @@ pub async fn run(a: RestoreArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// The snapshot as the target sees it; an unreadable repository is explained.
+async fn target_snapshot(api: &Api<'_>, repo: &str, snapshot: &str) -> Result<orchestrate::api::SnapshotInfo> {
+    let host = api.client.host();
+    match api.snapshot(repo, snapshot).await {
+        Ok(Some(info)) => Ok(info),
+        Ok(None) => anyhow::bail!("{host}: repository {repo} has no snapshot {snapshot} (`ferry snapshot list {repo} --cluster …` lists them)"),
+        Err(orchestrate::Error::Cluster(e)) if orchestrate::api::error_type(&e) == Some("repository_exception") && e.to_string().contains("unknown field") => Err(anyhow::Error::new(e).context(format!(
+            "{host} cannot read repository {repo}: a newer version wrote it (Elasticsearch 7.12+ repositories carry fields OpenSearch does not know). `ferry backfill` moves the documents regardless"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Which version created each index, from the source cluster's `index.version.created`.
-async fn created_versions(connect: &ConnectArgs, url: &str, indices: &[String]) -> Result<Vec<(String, Version)>> {
-    let source = connect.connect_plain(url)?;
-    let api = Api::new(&source);
+async fn created_versions(source: &cluster::Client, indices: &[String]) -> Result<Vec<(String, Version)>> {
+    let api = Api::new(source);
     let mut out = Vec::new();
     for i in indices {
         let states = api.index_states(i).await.with_context(|| format!("reading index {i} on the source {}", source.host()))?;

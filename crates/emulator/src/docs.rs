@@ -237,6 +237,12 @@ fn get_inner(shared: &Shared, req: &Request, index: &str, doc_type: Option<&str>
         }
         return Reply::es_error(p, &errors::index_not_found(p, index, get_resource_type(p)));
     };
+    if idx.closed {
+        if head {
+            return Reply::empty(errors::index_closed(p, index, &idx.uuid).status);
+        }
+        return Reply::es_error(p, &errors::index_closed(p, index, &idx.uuid));
+    }
     let requested = doc_type.unwrap_or("_doc");
     let lookup_type = if p == Personality::Es5_6 { requested } else { "_doc" };
     let found = idx.get(lookup_type, id).filter(|_| type_visible(p, idx.types.first().map(String::as_str), requested));

@@ -112,6 +112,15 @@ fn is_es_exception(kind: &str) -> bool {
             | "illegal_state_exception"
             | "x_content_parse_exception"
             | "not_x_content_exception"
+            // Java I/O and AWS SDK exceptions seen as `caused_by` of repository errors
+            // (snapshot-facts §1.3).
+            | "i_o_exception"
+            | "no_such_file_exception"
+            | "access_denied_exception"
+            | "file_system_exception"
+            | "sdk_client_exception"
+            | "amazon_s3_exception"
+            | "corrupt_state_exception"
     )
 }
 
@@ -164,6 +173,23 @@ pub(crate) fn version_conflict(reason: String, uuid: &str, shard: u32, index: &s
         .meta("index_uuid", uuid)
         .meta("shard", shard.to_string())
         .meta("index", index)
+}
+
+/// `IndexClosedException`: reason `closed` with the index metadata; 400 from 6.0
+/// (elastic/elasticsearch#25752, July 2017), 403 before (snapshot-facts §4.6).
+pub(crate) fn index_closed(p: Personality, index: &str, uuid: &str) -> EsError {
+    let status = if p == Personality::Es5_6 { 403 } else { 400 };
+    EsError::new(status, "index_closed_exception", "closed").meta("index_uuid", uuid).meta("index", index)
+}
+
+/// A write to an index with `index.blocks.write: true` (snapshot-facts §4.2): 7.x+/OpenSearch
+/// name the index, ≤ 6.x do not (boundary UNCONFIRMED, 7.0 assumed).
+pub(crate) fn write_blocked(p: Personality, index: &str) -> EsError {
+    let reason = match p {
+        Personality::Es5_6 | Personality::Es6_8 => "blocked by: [FORBIDDEN/8/index write (api)];".to_string(),
+        _ => format!("index [{index}] blocked by: [FORBIDDEN/8/index write (api)];"),
+    };
+    EsError::new(403, "cluster_block_exception", reason)
 }
 
 /// `BaseRestHandler.unrecognized`: `request [/path] contains unrecognized parameter: [x]`.

@@ -201,7 +201,9 @@ fn java_string(v: &Value) -> String {
     }
 }
 
-/// `PUT /{index}/_settings`: replicas are dynamic; the shard count is not.
+/// `PUT /{index}/_settings`: replicas are dynamic; the shard count is not; `index.blocks.write`
+/// (nested, flat or without the `index.` prefix) sets the write block (snapshot-facts §4.2);
+/// other settings are kept as strings.
 pub(crate) fn put_settings(shared: &Shared, req: &Request, expr: &str) -> Reply {
     let p = shared.personality;
     let result = (|| -> Result<Value, EsError> {
@@ -213,7 +215,8 @@ pub(crate) fn put_settings(shared: &Shared, req: &Request, expr: &str) -> Reply 
             None => obj,
         };
         let mut cluster = shared.cluster();
-        let names = cluster.resolve(expr, "index_or_alias")?;
+        let expand = crate::store::Expand::param(req.param("expand_wildcards"), crate::store::Expand::ALL);
+        let names = cluster.resolve_with(expr, "index_or_alias", expand, false, false)?;
         if int_setting(&settings, "number_of_shards", 1, 1024)?.is_some() {
             let list: Vec<String> = names.iter().map(|n| format!("[{n}/{}]", cluster.indices[n].uuid)).collect();
             return Err(illegal_argument(format!(
@@ -221,10 +224,27 @@ pub(crate) fn put_settings(shared: &Shared, req: &Request, expr: &str) -> Reply 
                 list.join(", ")
             )));
         }
-        if let Some(replicas) = int_setting(&settings, "number_of_replicas", 0, u32::MAX)? {
-            for n in &names {
-                if let Some(idx) = cluster.indices.get_mut(n) {
-                    idx.replicas = replicas;
+        let replicas = int_setting(&settings, "number_of_replicas", 0, u32::MAX)?;
+        let mut flat = std::collections::BTreeMap::new();
+        flatten("", &Value::Object(settings.clone()), &mut flat);
+        for n in &names {
+            if let Some(idx) = cluster.indices.get_mut(n) {
+                if let Some(r) = replicas {
+                    idx.replicas = r;
+                }
+                for (k, v) in &flat {
+                    match k.as_str() {
+                        "index.number_of_replicas" | "index.number_of_shards" => {}
+                        "index.blocks.write" => idx.blocks_write = matches!(v, Some(x) if x == "true"),
+                        _ => match v {
+                            Some(v) => {
+                                idx.extra_settings.insert(k.clone(), v.clone());
+                            }
+                            None => {
+                                idx.extra_settings.remove(k);
+                            }
+                        },
+                    }
                 }
             }
         }
@@ -291,29 +311,78 @@ pub(crate) enum GetPart {
     Mappings,
 }
 
-pub(crate) fn get(shared: &Shared, _req: &Request, expr: &str, part: GetPart) -> Reply {
+/// Flat `index.*` keys of a settings object, values as strings (`None` for `null`, which
+/// resets a setting).
+fn flatten(prefix: &str, v: &Value, out: &mut std::collections::BTreeMap<String, Option<String>>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                flatten(&if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, v, out);
+            }
+        }
+        other => {
+            let key = if prefix.starts_with("index.") { prefix.to_string() } else { format!("index.{prefix}") };
+            let text = match other {
+                Value::Null => None,
+                Value::String(s) => Some(s.clone()),
+                v => Some(v.to_string()),
+            };
+            out.insert(key, text);
+        }
+    }
+}
+
+/// `GET /{index}`, `/_settings` (with `flat_settings`), `/_mapping`; wildcards expand to open
+/// and closed indices unless `expand_wildcards` says otherwise.
+pub(crate) fn get(shared: &Shared, req: &Request, expr: &str, part: GetPart) -> Reply {
     let p = shared.personality;
     let cluster = shared.cluster();
-    let names = match cluster.resolve(expr, "index_or_alias") {
+    let expand = crate::store::Expand::param(req.param("expand_wildcards"), crate::store::Expand::ALL);
+    let names = match cluster.resolve_with(expr, "index_or_alias", expand, false, req.flag("ignore_unavailable")) {
         Ok(n) => n,
         Err(e) => return Reply::es_error(p, &e),
     };
+    let flat = req.flag("flat_settings");
     let mut top = Map::new();
     for name in names {
         let idx = &cluster.indices[&name];
         let mut entry = Map::new();
         if part == GetPart::All {
-            entry.insert("aliases".into(), json!({}));
+            entry.insert("aliases".into(), Value::Object(idx.aliases.clone()));
         }
         if part != GetPart::Settings {
             entry.insert("mappings".into(), mappings_value(p, idx));
         }
         if part != GetPart::Mappings {
-            entry.insert("settings".into(), settings_value(p, idx));
+            let settings = if flat {
+                Value::Object(flat_settings(p, idx).into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+            } else {
+                settings_value(p, idx)
+            };
+            entry.insert("settings".into(), settings);
         }
         top.insert(name, Value::Object(entry));
     }
     Reply::json(200, Value::Object(top))
+}
+
+/// Every setting by flat key, sorted (the `flat_settings=true` form and the snapshot's index
+/// metadata).
+pub(crate) fn flat_settings(_p: Personality, idx: &Index) -> std::collections::BTreeMap<String, String> {
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("index.creation_date".to_string(), idx.creation_date.to_string());
+    m.insert("index.number_of_shards".to_string(), idx.shards.to_string());
+    m.insert("index.number_of_replicas".to_string(), idx.replicas.to_string());
+    m.insert("index.uuid".to_string(), idx.uuid.clone());
+    m.insert("index.version.created".to_string(), idx.version_created.clone());
+    m.insert("index.provided_name".to_string(), idx.name.clone());
+    if idx.blocks_write {
+        m.insert("index.blocks.write".to_string(), "true".to_string());
+    }
+    for (k, v) in &idx.extra_settings {
+        m.insert(k.clone(), v.clone());
+    }
+    m
 }
 
 /// Typed (`{type: mapping}`) up to 6.8, the bare mapping from 7.0.
@@ -332,17 +401,38 @@ fn mappings_value(p: Personality, idx: &Index) -> Value {
 
 /// `settings.index` as `GET /{index}/_settings` shows it: every value a string (key order
 /// from real 6.x/7.x outputs; UNCONFIRMED for 8.x/9.x, which add data-tier routing).
-fn settings_value(p: Personality, idx: &Index) -> Value {
-    json!({
-        "index": {
-            "creation_date": idx.creation_date.to_string(),
-            "number_of_shards": idx.shards.to_string(),
-            "number_of_replicas": idx.replicas.to_string(),
-            "uuid": idx.uuid,
-            "version": { "created": p.version_created() },
-            "provided_name": idx.name,
+/// `version.created` is the creating cluster's (kept by restores, snapshot-facts §5); a write
+/// block shows as `blocks.write` (§4.2); other settings follow, nested.
+fn settings_value(_p: Personality, idx: &Index) -> Value {
+    let mut m = Map::new();
+    m.insert("creation_date".into(), json!(idx.creation_date.to_string()));
+    m.insert("number_of_shards".into(), json!(idx.shards.to_string()));
+    if idx.blocks_write {
+        m.insert("blocks".into(), json!({"write": "true"}));
+    }
+    m.insert("number_of_replicas".into(), json!(idx.replicas.to_string()));
+    m.insert("uuid".into(), json!(idx.uuid));
+    m.insert("version".into(), json!({ "created": idx.version_created }));
+    let provided = idx.extra_settings.get("index.provided_name").cloned().unwrap_or_else(|| idx.name.clone());
+    m.insert("provided_name".into(), json!(provided));
+    let mut rest = Value::Object(Map::new());
+    for (k, v) in &idx.extra_settings {
+        let Some(path) = k.strip_prefix("index.") else { continue };
+        if path == "provided_name" {
+            continue;
         }
-    })
+        let mut patch = json!(v);
+        for part in path.split('.').rev() {
+            patch = json!({ part: patch });
+        }
+        crate::store::merge(&mut rest, &patch);
+    }
+    if let Value::Object(rest) = rest {
+        for (k, v) in rest {
+            m.entry(k).or_insert(v);
+        }
+    }
+    json!({ "index": Value::Object(m) })
 }
 
 pub(crate) fn delete(shared: &Shared, _req: &Request, expr: &str) -> Reply {
@@ -361,10 +451,11 @@ pub(crate) fn delete(shared: &Shared, _req: &Request, expr: &str) -> Reply {
 
 /// `{"_shards":{"total":T,"successful":S,"failed":0}}` — total counts replica copies too,
 /// successful only the (assigned) primaries on this single node (facts §4.2).
-pub(crate) fn refresh(shared: &Shared, _req: &Request, expr: Option<&str>) -> Reply {
+pub(crate) fn refresh(shared: &Shared, req: &Request, expr: Option<&str>) -> Reply {
     let p = shared.personality;
     let mut cluster = shared.cluster();
-    let names = match cluster.resolve(expr.unwrap_or("_all"), "index_or_alias") {
+    let open = crate::store::Expand::OPEN;
+    let names = match cluster.resolve_with(expr.unwrap_or("_all"), "index_or_alias", open, true, req.flag("ignore_unavailable")) {
         Ok(n) => n,
         Err(e) => return Reply::es_error(p, &e),
     };
@@ -379,32 +470,118 @@ pub(crate) fn refresh(shared: &Shared, _req: &Request, expr: Option<&str>) -> Re
     Reply::json(200, json!({"_shards": {"total": total, "successful": ok, "failed": 0}}))
 }
 
-/// Facts §4.5: yellow while replicas cannot be assigned on the single node.
-pub(crate) fn health(shared: &Shared, _req: &Request, expr: Option<&str>) -> Reply {
+/// Shard counts of one index for health (emulator-facts §4.5, snapshot-facts §4.4): primaries
+/// are initializing while a restore recovers them; replicas never assign on this single node;
+/// closed indices count from 7.2 (replicated closed indices), not before.
+pub(crate) struct ShardCounts {
+    pub primaries: u64,
+    pub initializing: u64,
+    pub unassigned: u64,
+}
+
+impl ShardCounts {
+    pub fn status(&self) -> &'static str {
+        if self.initializing > 0 {
+            "red"
+        } else if self.unassigned > 0 {
+            "yellow"
+        } else {
+            "green"
+        }
+    }
+}
+
+pub(crate) fn shard_counts(p: Personality, idx: &Index) -> Option<ShardCounts> {
+    if idx.closed && matches!(p, Personality::Es5_6 | Personality::Es6_8) {
+        return None;
+    }
+    let shards = idx.shards as u64;
+    let initializing = if idx.recovery.done() { 0 } else { shards };
+    Some(ShardCounts { primaries: shards - initializing, initializing, unassigned: shards * idx.replicas as u64 })
+}
+
+fn rank(status: &str) -> u8 {
+    match status {
+        "green" => 0,
+        "yellow" => 1,
+        _ => 2,
+    }
+}
+
+/// `30s`, `500ms`, `1m` → duration (`TimeValue` units).
+pub(crate) fn parse_time(v: &str) -> Option<std::time::Duration> {
+    let v = v.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let ms = match unit {
+        "nanos" => n / 1e6,
+        "micros" => n / 1e3,
+        "ms" => n,
+        "s" | "" => n * 1e3,
+        "m" => n * 60e3,
+        "h" => n * 3600e3,
+        "d" => n * 86_400e3,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_micros((ms * 1000.0) as u64))
+}
+
+/// Facts §4.5: yellow while replicas cannot be assigned on the single node; red while a
+/// restore recovers primaries. `wait_for_status` waits up to `timeout` (default 30s) and
+/// answers 408 with `timed_out: true` when the status is not reached (snapshot-facts §4.4).
+pub(crate) async fn health(shared: &Shared, req: &Request, expr: Option<&str>) -> Reply {
+    let wanted = req.param("wait_for_status").map(str::to_string);
+    if let Some(w) = &wanted {
+        if !matches!(w.as_str(), "green" | "yellow" | "red") {
+            return Reply::es_error(shared.personality, &illegal_argument(format!("unknown cluster health status [{w}]")));
+        }
+    }
+    let timeout = req.param("timeout").and_then(parse_time).unwrap_or(std::time::Duration::from_secs(30));
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let (value, status, missing) = health_now(shared, expr);
+        let reached = wanted.as_deref().is_none_or(|w| rank(status) <= rank(w));
+        // A health request for a missing index waits for it and times out with 408 (facts
+        // §4.5); the emulator answers at once instead of after `timeout`.
+        if missing || reached || std::time::Instant::now() >= deadline {
+            let timed_out = missing || !reached;
+            let mut value = value;
+            value["timed_out"] = json!(timed_out);
+            return Reply::json(if timed_out { 408 } else { 200 }, value);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20).min(deadline - std::time::Instant::now())).await;
+    }
+}
+
+fn health_now(shared: &Shared, expr: Option<&str>) -> (Value, &'static str, bool) {
     let p = shared.personality;
     let cluster = shared.cluster();
     let resolved = cluster.resolve(expr.unwrap_or("_all"), "index_or_alias");
-    let (mut primaries, mut unassigned) = (0u64, 0u64);
-    let timed_out = resolved.is_err();
+    let (mut primaries, mut initializing, mut unassigned) = (0u64, 0u64, 0u64);
+    let missing = resolved.is_err();
     if let Ok(names) = &resolved {
         for n in names {
-            let idx = &cluster.indices[n];
-            primaries += idx.shards as u64;
-            unassigned += idx.shards as u64 * idx.replicas as u64;
+            if let Some(c) = shard_counts(p, &cluster.indices[n]) {
+                primaries += c.primaries;
+                initializing += c.initializing;
+                unassigned += c.unassigned;
+            }
         }
     }
-    let status = if timed_out {
+    let status = if missing || initializing > 0 {
         "red"
     } else if unassigned > 0 {
         "yellow"
     } else {
         "green"
     };
-    let percent = if primaries + unassigned == 0 { 100.0 } else { primaries as f64 * 100.0 / (primaries + unassigned) as f64 };
+    let all = primaries + initializing + unassigned;
+    let percent = if all == 0 { 100.0 } else { primaries as f64 * 100.0 / all as f64 };
     let mut m = Map::new();
     m.insert("cluster_name".into(), json!(p.default_cluster_name()));
     m.insert("status".into(), json!(status));
-    m.insert("timed_out".into(), json!(timed_out));
+    m.insert("timed_out".into(), json!(missing));
     m.insert("number_of_nodes".into(), json!(1));
     m.insert("number_of_data_nodes".into(), json!(1));
     for k in p.health_discovered_keys() {
@@ -413,7 +590,7 @@ pub(crate) fn health(shared: &Shared, _req: &Request, expr: Option<&str>) -> Rep
     m.insert("active_primary_shards".into(), json!(primaries));
     m.insert("active_shards".into(), json!(primaries));
     m.insert("relocating_shards".into(), json!(0));
-    m.insert("initializing_shards".into(), json!(0));
+    m.insert("initializing_shards".into(), json!(initializing));
     m.insert("unassigned_shards".into(), json!(unassigned));
     if p.health_unassigned_primary() {
         m.insert("unassigned_primary_shards".into(), json!(0));
@@ -423,7 +600,5 @@ pub(crate) fn health(shared: &Shared, _req: &Request, expr: Option<&str>) -> Rep
     m.insert("number_of_in_flight_fetch".into(), json!(0));
     m.insert("task_max_waiting_in_queue_millis".into(), json!(0));
     m.insert("active_shards_percent_as_number".into(), json!(percent));
-    // A health request for a missing index waits for it and times out with 408 (facts §4.5);
-    // the emulator answers at once instead of after `timeout` (30 s).
-    Reply::json(if timed_out { 408 } else { 200 }, Value::Object(m))
+    (Value::Object(m), status, missing)
 }

@@ -20,6 +20,10 @@
 //! Besides the REST surface (see `routes.rs`), the emulator can inject faults on `_bulk`
 //! ([`Faults`]), "die and restart" ([`Emulator::restart`]), and run in a count-only mode for
 //! throughput benchmarks ([`Store::CountOnly`]).
+//!
+//! Snapshot and restore (`snapshots.rs`, facts in `docs/snapshot-facts.md`) write real
+//! repository layouts to folders under [`Config::path_repo`] or to S3 ([`Config::s3`]), so a
+//! repository copied between emulators of different personalities can be listed and restored.
 
 pub mod pki;
 pub mod sigv4;
@@ -32,22 +36,28 @@ mod docs;
 mod errors;
 mod faults;
 mod filter_path;
+mod index_admin;
 mod indices;
 mod json;
 mod personality;
+mod repository;
 mod routes;
 mod search;
 mod server;
+mod snapshots;
 mod store;
+mod versions;
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 pub use faults::Faults;
 pub use personality::{Personality, UnknownPersonality};
+pub use snapshots::SnapshotSummary;
 
 /// Who may talk to the emulator.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -88,6 +98,23 @@ pub struct TlsIdentity {
     pub client_ca_pem: Option<String>,
 }
 
+/// The node's default S3 client (`s3.client.default.endpoint`, `.region`, and the keystore's
+/// `access_key` / `secret_key`): where `s3` repositories are read and written.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Client {
+    /// e.g. `http://127.0.0.1:9000` (path-style addressing is used).
+    pub endpoint: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl std::fmt::Debug for S3Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Client").field("endpoint", &self.endpoint).field("region", &self.region).field("access_key", &"<set>").finish()
+    }
+}
+
 /// Everything an emulator is started with.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -101,12 +128,43 @@ pub struct Config {
     pub tls: Option<TlsIdentity>,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// `path.repo`: an `fs` repository's `location` must lie under one of these (relative
+    /// locations resolve against the first). Empty: no `fs` repository can be registered.
+    pub path_repo: Vec<PathBuf>,
+    /// The node's S3 client. Without it an `s3` repository cannot reach its bucket
+    /// (registration fails verification; `verify=false` registers it anyway).
+    pub s3: Option<S3Client>,
+    /// How long a snapshot stays `IN_PROGRESS` before it is written and ends.
+    pub snapshot_duration: Duration,
+    /// How long a restored index's shard recoveries take (INIT → … → DONE).
+    pub restore_duration: Duration,
+    /// Indices whose shards fail when snapshotted: the snapshot ends `PARTIAL` with
+    /// `partial: true`, else fails (5.6/6.8: ends `FAILED`; 7.x+: refused up front).
+    pub snapshot_failures: Vec<String>,
+    /// Behave as an Amazon OpenSearch Service domain: only `s3` repositories, and they need
+    /// `settings.role_arn`. Combine with [`Auth::SigV4`].
+    pub aws_managed: bool,
 }
 
 impl Config {
-    /// No auth, [`Store::Full`], no faults, seed 1, plain HTTP, any free port.
+    /// No auth, [`Store::Full`], no faults, seed 1, plain HTTP, any free port, no `path.repo`,
+    /// no S3 client, 300 ms snapshots and restores.
     pub fn new(personality: Personality) -> Self {
-        Config { personality, auth: Auth::None, store: Store::Full, faults: Faults::default(), seed: 1, tls: None, port: 0 }
+        Config {
+            personality,
+            auth: Auth::None,
+            store: Store::Full,
+            faults: Faults::default(),
+            seed: 1,
+            tls: None,
+            port: 0,
+            path_repo: Vec::new(),
+            s3: None,
+            snapshot_duration: Duration::from_millis(300),
+            restore_duration: Duration::from_millis(300),
+            snapshot_failures: Vec::new(),
+            aws_managed: false,
+        }
     }
 }
 
@@ -132,6 +190,18 @@ pub struct IndexInfo {
     pub number_of_replicas: u32,
     /// Live documents (realtime, regardless of refresh).
     pub docs: u64,
+    /// Closed with `_close`.
+    #[serde(default)]
+    pub closed: bool,
+    /// `index.blocks.write`.
+    #[serde(default)]
+    pub write_blocked: bool,
+    /// `index.version.created` (the creating cluster's version id, kept by restores).
+    #[serde(default)]
+    pub version_created: String,
+    /// Alias names, sorted.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// Counters since start (control endpoints are not counted).
@@ -203,15 +273,33 @@ pub(crate) struct Shared {
     pub faults: RwLock<Faults>,
     pub streams: FaultStreams,
     pub counters: Counters,
+    pub snap_config: snapshots::SnapConfig,
+    pub snaps: Mutex<snapshots::State>,
+    pub scrolls: Mutex<search::Scrolls>,
+    /// Runs S3 repository I/O; created with the first `s3` repository.
+    io: OnceLock<Arc<repository::IoRuntime>>,
 }
 
 impl Shared {
     fn new(config: &Config) -> Shared {
+        let cluster = store::Cluster::new(config.personality, config.seed);
+        let snaps = snapshots::State::new(config.seed, cluster.cluster_uuid.clone(), cluster.node_id.clone(), cluster.node_name.clone());
         Shared {
+            snap_config: snapshots::SnapConfig {
+                path_repo: config.path_repo.clone(),
+                s3: config.s3.clone(),
+                snapshot_duration: config.snapshot_duration,
+                restore_duration: config.restore_duration,
+                snapshot_failures: config.snapshot_failures.clone(),
+                aws_managed: config.aws_managed,
+            },
+            snaps: Mutex::new(snaps),
+            scrolls: Mutex::new(search::Scrolls::default()),
+            io: OnceLock::new(),
             personality: config.personality,
             auth: config.auth.clone(),
             store_mode: config.store,
-            cluster: Mutex::new(store::Cluster::new(config.personality, config.seed)),
+            cluster: Mutex::new(cluster),
             faults: RwLock::new(config.faults.clone()),
             streams: FaultStreams {
                 item_429: faults::Stream::new(config.seed, 429),
@@ -227,6 +315,19 @@ impl Shared {
     /// matters for a test double, so poisoning is ignored.
     pub fn cluster(&self) -> std::sync::MutexGuard<'_, store::Cluster> {
         self.cluster.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Snapshot state. Lock order: take this before [`Shared::cluster`], never after.
+    pub fn snaps(&self) -> std::sync::MutexGuard<'_, snapshots::State> {
+        self.snaps.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn io_runtime(&self) -> std::io::Result<Arc<repository::IoRuntime>> {
+        if let Some(rt) = self.io.get() {
+            return Ok(rt.clone());
+        }
+        let rt = Arc::new(repository::IoRuntime::new()?);
+        Ok(self.io.get_or_init(|| rt).clone())
     }
 
     pub fn current_faults(&self) -> Faults {
@@ -267,7 +368,16 @@ impl Shared {
         self.cluster()
             .indices
             .values()
-            .map(|i| IndexInfo { name: i.name.clone(), number_of_shards: i.shards, number_of_replicas: i.replicas, docs: i.live_docs() })
+            .map(|i| IndexInfo {
+                name: i.name.clone(),
+                number_of_shards: i.shards,
+                number_of_replicas: i.replicas,
+                docs: i.live_docs(),
+                closed: i.closed,
+                write_blocked: i.blocks_write,
+                version_created: i.version_created.clone(),
+                aliases: i.aliases.keys().cloned().collect(),
+            })
             .collect()
     }
 }
@@ -326,6 +436,18 @@ impl Emulator {
         self.shared.stats()
     }
 
+    /// Registered snapshot repositories, in registration order.
+    pub fn repositories(&self) -> Vec<String> {
+        self.shared.snaps().repository_names()
+    }
+
+    /// The snapshots of a repository (finished ones from its storage, running ones from
+    /// memory), by start time. `Err` carries the reason a node would give (missing repository,
+    /// unreadable repository data).
+    pub fn snapshots(&self, repo: &str) -> Result<Vec<SnapshotSummary>, String> {
+        snapshots::summaries(&self.shared, repo)
+    }
+
     /// Stop serving and shut the runtime down.
     pub fn stop(self) {
         drop(self);
@@ -355,5 +477,7 @@ mod tests {
         let c = Config::new(Personality::Os3);
         assert_eq!((c.auth, c.store, c.seed, c.port, c.tls.is_none()), (Auth::None, Store::Full, 1, 0, true));
         assert_eq!(c.faults, Faults::default());
+        assert_eq!((c.path_repo.len(), c.s3.is_none(), c.snapshot_failures.len(), c.aws_managed), (0, true, 0, false));
+        assert_eq!((c.snapshot_duration, c.restore_duration), (Duration::from_millis(300), Duration::from_millis(300)));
     }
 }

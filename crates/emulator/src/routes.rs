@@ -29,7 +29,7 @@ use crate::errors::{self, illegal_argument, simple_error, EsError};
 use crate::filter_path::FilterPath;
 use crate::json;
 use crate::personality::Personality;
-use crate::{docs, indices, search, Counters, Faults, Shared};
+use crate::{docs, index_admin, indices, search, snapshots, Counters, Faults, Shared};
 
 /// Largest accepted body (`http.max_content_length` default, 100 MB).
 pub(crate) const MAX_CONTENT_LENGTH: usize = 100 * 1024 * 1024;
@@ -190,6 +190,8 @@ pub(crate) struct Finished {
 /// Matched endpoint.
 enum Route {
     Root,
+    ScrollNext(Option<String>),
+    ScrollClear(Option<String>),
     Control(Vec<String>),
     Bulk { index: Option<String>, doc_type: Option<String> },
     Refresh(Option<String>),
@@ -208,6 +210,24 @@ enum Route {
     DocGet { index: String, doc_type: Option<String>, id: String, head: bool },
     DocDelete { index: String, doc_type: Option<String>, id: String },
     DocUpdate { index: String, doc_type: Option<String>, id: String },
+    // Snapshot / restore (snapshot-facts §1–§3).
+    RepoPut(String),
+    RepoGet(Option<String>),
+    RepoDelete(String),
+    RepoVerify(String),
+    SnapshotCreate { repo: String, snap: String },
+    SnapshotGet { repo: String, snap: String },
+    SnapshotDelete { repo: String, snap: String },
+    SnapshotStatus { repo: Option<String>, snap: Option<String> },
+    SnapshotRestore { repo: String, snap: String },
+    // Index APIs around them (snapshot-facts §4).
+    Close(String),
+    Open(String),
+    CatIndices(Option<String>),
+    Recovery(Option<String>),
+    UpdateAliases,
+    GetAliases { index: Option<String>, name: Option<String> },
+    PutAlias { index: String, name: String, delete: bool },
 }
 
 enum Resolved {
@@ -243,8 +263,38 @@ fn resolve(p: Personality, method: &Method, segs: &[String]) -> Resolved {
         ["_refresh"] => is(READ_METHODS, Route::Refresh(None)),
         ["_count"] => is(READ_METHODS, Route::Count(None)),
         ["_search"] => is(READ_METHODS, Route::Search(None)),
+        ["_search", "scroll"] => scroll_route(m, None),
+        ["_search", "scroll", id] => scroll_route(m, Some(own(id))),
         ["_cluster", "health"] => is(&["GET"], Route::Health(None)),
         ["_cluster", "health", idx] => is(&["GET"], Route::Health(Some(own(idx)))),
+        ["_snapshot"] => is(&["GET"], Route::RepoGet(None)),
+        ["_snapshot", "_status"] => is(&["GET"], Route::SnapshotStatus { repo: None, snap: None }),
+        ["_snapshot", repo] => match m {
+            "PUT" | "POST" => Found(Route::RepoPut(own(repo))),
+            "GET" => Found(Route::RepoGet(Some(own(repo)))),
+            "DELETE" => Found(Route::RepoDelete(own(repo))),
+            _ => WrongMethod(&["DELETE", "POST", "PUT", "GET"]),
+        },
+        ["_snapshot", repo, "_verify"] => is(&["POST"], Route::RepoVerify(own(repo))),
+        ["_snapshot", repo, "_status"] => is(&["GET"], Route::SnapshotStatus { repo: Some(own(repo)), snap: None }),
+        ["_snapshot", repo, snap] => match m {
+            "PUT" | "POST" => Found(Route::SnapshotCreate { repo: own(repo), snap: own(snap) }),
+            "GET" => Found(Route::SnapshotGet { repo: own(repo), snap: own(snap) }),
+            "DELETE" => Found(Route::SnapshotDelete { repo: own(repo), snap: own(snap) }),
+            _ => WrongMethod(&["DELETE", "POST", "PUT", "GET"]),
+        },
+        ["_snapshot", repo, snap, "_status"] => is(&["GET"], Route::SnapshotStatus { repo: Some(own(repo)), snap: Some(own(snap)) }),
+        ["_snapshot", repo, snap, "_restore"] => is(&["POST"], Route::SnapshotRestore { repo: own(repo), snap: own(snap) }),
+        ["_cat", "indices"] => is(&["GET"], Route::CatIndices(None)),
+        ["_cat", "indices", idx] => is(&["GET"], Route::CatIndices(Some(own(idx)))),
+        ["_recovery"] => is(&["GET"], Route::Recovery(None)),
+        ["_aliases"] => match m {
+            "POST" => Found(Route::UpdateAliases),
+            "GET" => Found(Route::GetAliases { index: None, name: None }),
+            _ => WrongMethod(&["POST", "GET"]),
+        },
+        ["_alias"] => is(&["GET"], Route::GetAliases { index: None, name: None }),
+        ["_alias", name] => is(&["GET"], Route::GetAliases { index: None, name: Some(own(name)) }),
         [first, ..] if first.starts_with('_') && !matches!(*first, "_all") => NotFound,
         [idx] => match m {
             "PUT" => Found(Route::IndexCreate(own(idx))),
@@ -255,6 +305,16 @@ fn resolve(p: Personality, method: &Method, segs: &[String]) -> Resolved {
         },
         [idx, "_bulk"] => is(WRITE_METHODS, Route::Bulk { index: Some(own(idx)), doc_type: None }),
         [idx, "_refresh"] => is(READ_METHODS, Route::Refresh(Some(own(idx)))),
+        [idx, "_close"] => is(&["POST"], Route::Close(own(idx))),
+        [idx, "_open"] => is(&["POST"], Route::Open(own(idx))),
+        [idx, "_recovery"] => is(&["GET"], Route::Recovery(Some(own(idx)))),
+        [idx, "_alias"] | [idx, "_aliases"] => is(&["GET"], Route::GetAliases { index: Some(own(idx)), name: None }),
+        [idx, "_alias", name] | [idx, "_aliases", name] => match m {
+            "GET" => Found(Route::GetAliases { index: Some(own(idx)), name: Some(own(name)) }),
+            "PUT" | "POST" => Found(Route::PutAlias { index: own(idx), name: own(name), delete: false }),
+            "DELETE" => Found(Route::PutAlias { index: own(idx), name: own(name), delete: true }),
+            _ => WrongMethod(&["HEAD", "DELETE", "POST", "PUT", "GET"]),
+        },
         [idx, "_count"] => is(READ_METHODS, Route::Count(Some(own(idx)))),
         [idx, "_search"] => is(READ_METHODS, Route::Search(Some(own(idx)))),
         [idx, "_settings"] => match m {
@@ -283,6 +343,15 @@ fn resolve(p: Personality, method: &Method, segs: &[String]) -> Resolved {
         }
         [idx, ty, id, "_update"] if typed => is(&["POST"], Route::DocUpdate { index: own(idx), doc_type: Some(own(ty)), id: own(id) }),
         _ => NotFound,
+    }
+}
+
+/// `/_search/scroll[/{id}]`: GET/POST continue a scroll, DELETE clears it.
+fn scroll_route(m: &str, id: Option<String>) -> Resolved {
+    match m {
+        "GET" | "POST" => Resolved::Found(Route::ScrollNext(id)),
+        "DELETE" => Resolved::Found(Route::ScrollClear(id)),
+        _ => Resolved::WrongMethod(&["POST", "GET", "DELETE"]),
     }
 }
 
@@ -366,7 +435,9 @@ async fn pipeline(shared: &Arc<Shared>, req: &mut Request, segs: &[String]) -> R
         Route::Refresh(idx) => indices::refresh(shared, req, idx.as_deref()),
         Route::Count(idx) => search::count(shared, req, idx.as_deref()),
         Route::Search(idx) => search::search(shared, req, idx.as_deref()),
-        Route::Health(idx) => indices::health(shared, req, idx.as_deref()),
+        Route::ScrollNext(id) => search::scroll_next(shared, req, id.as_deref()),
+        Route::ScrollClear(id) => search::scroll_clear(shared, req, id.as_deref()),
+        Route::Health(idx) => indices::health(shared, req, idx.as_deref()).await,
         Route::IndexCreate(idx) => indices::create(shared, req, &idx),
         Route::IndexExists(idx) => indices::exists(shared, &idx),
         Route::IndexGet(idx) => indices::get(shared, req, &idx, indices::GetPart::All),
@@ -379,6 +450,22 @@ async fn pipeline(shared: &Arc<Shared>, req: &mut Request, segs: &[String]) -> R
         Route::DocGet { index, doc_type, id, head } => docs::get(shared, req, &index, doc_type.as_deref(), &id, head),
         Route::DocDelete { index, doc_type, id } => docs::delete(shared, req, &index, doc_type.as_deref(), &id),
         Route::DocUpdate { index, doc_type, id } => docs::update(shared, req, &index, doc_type.as_deref(), &id),
+        Route::RepoPut(repo) => snapshots::put_repository(shared, req, &repo),
+        Route::RepoGet(repo) => snapshots::get_repositories(shared, repo.as_deref()),
+        Route::RepoDelete(repo) => snapshots::delete_repository(shared, &repo),
+        Route::RepoVerify(repo) => snapshots::verify_repository(shared, &repo),
+        Route::SnapshotCreate { repo, snap } => snapshots::create(shared, req, &repo, &snap).await,
+        Route::SnapshotGet { repo, snap } => snapshots::get_snapshots(shared, req, &repo, &snap),
+        Route::SnapshotDelete { repo, snap } => snapshots::delete_snapshot(shared, &repo, &snap),
+        Route::SnapshotStatus { repo, snap } => snapshots::status(shared, req, repo.as_deref(), snap.as_deref()),
+        Route::SnapshotRestore { repo, snap } => snapshots::restore(shared, req, &repo, &snap).await,
+        Route::Close(idx) => index_admin::close(shared, req, &idx),
+        Route::Open(idx) => index_admin::open(shared, req, &idx),
+        Route::CatIndices(idx) => index_admin::cat_indices(shared, req, idx.as_deref()),
+        Route::Recovery(idx) => index_admin::recovery(shared, req, idx.as_deref()),
+        Route::UpdateAliases => index_admin::update_aliases(shared, req),
+        Route::GetAliases { index, name } => index_admin::get_aliases(shared, req, index.as_deref(), name.as_deref()),
+        Route::PutAlias { index, name, delete } => index_admin::put_alias(shared, req, &index, &name, delete),
         Route::Control(_) => unreachable!("handled above"),
     };
     reply.headers.extend(warnings.into_iter().map(|w| ("Warning".to_string(), w)));

@@ -1,12 +1,18 @@
 //! `_count` and `_search` over refreshed documents (facts §4.3, §5.4).
 //!
-//! Supported queries: `match_all`, `match_none`, `ids`, `term`, `terms`, `exists` and `bool`
-//! over those; anything else is refused with a 400 that names the emulator (a test double
+//! Supported queries: `match_all`, `match_none`, `ids`, `term`, `terms`, `exists`, `bool` over
+//! those, and `function_score` with `random_score` (hits ordered by a hash of seed and id, the
+//! way a seeded random score is stable for a given seed); anything else is refused with a 400 that names the emulator (a test double
 //! must not silently answer a query it cannot evaluate). `hits.total` is a number in 5.6/6.8
 //! and `{value, relation}` from 7.0 (capped at 10 000 with `gte` unless `track_total_hits`);
 //! `_shards.skipped` appears from 6.x. Hits are ordered by `_id` unless `sort` says otherwise;
 //! sorted hits have `_score: null` and a `sort` array. `term` compares exact JSON values
 //! (keyword semantics — text analysis is not emulated).
+//!
+//! Scroll (`?scroll=` on a search, `POST /_search/scroll`, `DELETE /_search/scroll`): the whole
+//! ordered result is captured when the scroll opens and handed out page by page; keep-alive
+//! expiry is not emulated (a cleared or exhausted scroll id answers 404
+//! `search_context_missing_exception`).
 
 use std::cmp::Ordering;
 
@@ -15,7 +21,7 @@ use serde_json::{json, Map, Value};
 use crate::errors::{illegal_argument, EsError};
 use crate::personality::Personality;
 use crate::routes::{Reply, Request};
-use crate::store::DocView;
+use crate::store::{DocView, Expand};
 use crate::Shared;
 
 enum Query {
@@ -26,6 +32,8 @@ enum Query {
     Terms(String, Vec<Value>),
     Exists(String),
     Bool { must: Vec<Query>, should: Vec<Query>, must_not: Vec<Query>, minimum_should_match: usize },
+    /// `function_score` with `random_score`: matches what `inner` matches, scored by `seed`.
+    Random { inner: Box<Query>, seed: u64 },
 }
 
 fn parse_query(v: &Value) -> Result<Query, EsError> {
@@ -72,7 +80,43 @@ fn parse_query(v: &Value) -> Result<Query, EsError> {
             let minimum_should_match = body.get("minimum_should_match").and_then(Value::as_u64).map_or(default_msm, |n| n as usize);
             Ok(Query::Bool { must, should, must_not: clauses("must_not")?, minimum_should_match })
         }
+        "function_score" => {
+            let inner = match body.get("query") {
+                Some(q) => parse_query(q)?,
+                None => Query::All,
+            };
+            let Some(random) = body.get("random_score") else {
+                return Err(illegal_argument("[emulator] function_score is supported with random_score only"));
+            };
+            // A missing seed is random per request in a real cluster; 0 keeps tests reproducible.
+            let seed = match random.get("seed") {
+                None => 0,
+                Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_i64().map(|i| i as u64)).unwrap_or(0),
+                Some(Value::String(s)) => s.parse().map_err(|_| illegal_argument(format!("[random_score] seed [{s}] is not a number")))?,
+                Some(_) => return Err(illegal_argument("[random_score] seed must be a number")),
+            };
+            Ok(Query::Random { inner: Box::new(inner), seed })
+        }
         other => Err(illegal_argument(format!("[emulator] query [{other}] is not supported"))),
+    }
+}
+
+/// The random score of a document: a hash of seed and id mapped to [0, 1).
+fn random_score(seed: u64, id: &str) -> f64 {
+    // FNV-1a over seed and id: stable across runs and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The seed when the query ranks hits by a random score.
+fn random_seed(q: &Query) -> Option<u64> {
+    match q {
+        Query::Random { seed, .. } => Some(*seed),
+        _ => None,
     }
 }
 
@@ -130,6 +174,7 @@ fn matches(q: &Query, doc: &DocView<'_>) -> bool {
                 && !must_not.iter().any(|q| matches(q, doc))
                 && should.iter().filter(|q| matches(q, doc)).count() >= *minimum_should_match
         }
+        Query::Random { inner, .. } => matches(inner, doc),
     }
 }
 
@@ -235,7 +280,9 @@ pub(crate) fn count(shared: &Shared, req: &Request, expr: Option<&str>) -> Reply
         Err(e) => return Reply::es_error(p, &e),
     };
     let cluster = shared.cluster();
-    let names = match cluster.resolve(expr.unwrap_or("_all"), "index_or_alias") {
+    // Search and count skip closed indices behind wildcards and refuse named ones
+    // (`strictExpandOpenAndForbidClosed`, snapshot-facts §4.6).
+    let names = match cluster.resolve_with(expr.unwrap_or("_all"), "index_or_alias", Expand::OPEN, true, req.flag("ignore_unavailable")) {
         Ok(n) => n,
         Err(e) => return Reply::es_error(p, &e),
     };
@@ -258,7 +305,9 @@ pub(crate) fn search(shared: &Shared, req: &Request, expr: Option<&str>) -> Repl
         Err(e) => return Reply::es_error(p, &e),
     };
     let cluster = shared.cluster();
-    let names = match cluster.resolve(expr.unwrap_or("_all"), "index_or_alias") {
+    // Search and count skip closed indices behind wildcards and refuse named ones
+    // (`strictExpandOpenAndForbidClosed`, snapshot-facts §4.6).
+    let names = match cluster.resolve_with(expr.unwrap_or("_all"), "index_or_alias", Expand::OPEN, true, req.flag("ignore_unavailable")) {
         Ok(n) => n,
         Err(e) => return Reply::es_error(p, &e),
     };
@@ -283,10 +332,15 @@ pub(crate) fn search(shared: &Shared, req: &Request, expr: Option<&str>) -> Repl
             }
             Ordering::Equal
         });
+    } else if let Some(seed) = random_seed(&spec.query) {
+        hits.sort_by(|a, b| random_score(seed, b.1.id).total_cmp(&random_score(seed, a.1.id)).then(a.1.id.cmp(b.1.id)).then(a.0.cmp(b.0)));
     } else {
         hits.sort_by(|a, b| a.1.id.cmp(b.1.id).then(a.0.cmp(b.0)));
     }
-    let page: Vec<Value> = hits.iter().skip(spec.from).take(spec.size).map(|(index, d)| hit(p, &spec, index, d, sorted)).collect();
+    let scroll = req.param("scroll").map(str::to_owned);
+    let mut all: Vec<Value> = hits.iter().skip(spec.from).take(if scroll.is_some() { usize::MAX } else { spec.size }).map(|(index, d)| hit(p, &spec, index, d, sorted)).collect();
+    let rest = if scroll.is_some() && all.len() > spec.size { all.split_off(spec.size) } else { Vec::new() };
+    let page = all;
     let total_value = if p.hits_total_is_object() && !req.flag("rest_total_hits_as_int") {
         match spec.track_total_hits {
             Some(limit) if total > limit => json!({"value": limit, "relation": "gte"}),
@@ -295,17 +349,100 @@ pub(crate) fn search(shared: &Shared, req: &Request, expr: Option<&str>) -> Repl
     } else {
         json!(total)
     };
-    let max_score = if sorted || total == 0 { Value::Null } else { json!(1.0) };
+    let max_score = if sorted || total == 0 {
+        Value::Null
+    } else {
+        page.first().and_then(|h| h.get("_score").cloned()).unwrap_or(json!(1.0))
+    };
     let took = req.started.elapsed().as_millis() as u64;
+    let mut body = Map::new();
+    if scroll.is_some() {
+        let id = shared.scrolls.lock().expect("scroll registry").open(rest, spec.size.max(1), total_value.clone(), shards_object(p, shards));
+        body.insert("_scroll_id".into(), json!(id));
+    }
+    body.insert("took".into(), json!(took));
+    body.insert("timed_out".into(), json!(false));
+    body.insert("_shards".into(), shards_object(p, shards));
+    body.insert("hits".into(), json!({"total": total_value, "max_score": max_score, "hits": page}));
+    Reply::json(200, Value::Object(body))
+}
+
+/// Open scrolls: what each still has to hand out.
+#[derive(Default)]
+pub(crate) struct Scrolls {
+    next: u64,
+    open: std::collections::HashMap<String, Scroll>,
+}
+
+struct Scroll {
+    rest: std::collections::VecDeque<Value>,
+    size: usize,
+    total: Value,
+    shards: Value,
+}
+
+impl Scrolls {
+    fn open(&mut self, rest: Vec<Value>, size: usize, total: Value, shards: Value) -> String {
+        self.next += 1;
+        // Opaque and base64-looking, like a real scroll id.
+        let id = format!("FGluY2x1ZGVfY29udGV4dF91dWlkDXF1ZXJ5QW5kRmV0Y2gBFm{:016x}", self.next);
+        self.open.insert(id.clone(), Scroll { rest: rest.into(), size, total, shards });
+        id
+    }
+}
+
+/// `GET|POST /_search/scroll[/{id}]` (body `{"scroll", "scroll_id"}` or parameters): the next page.
+pub(crate) fn scroll_next(shared: &Shared, req: &Request, path_id: Option<&str>) -> Reply {
+    let p = shared.personality;
+    let body = match req.json_body() {
+        Ok(b) => b.unwrap_or_else(|| json!({})),
+        Err(e) => return Reply::es_error(p, &e),
+    };
+    let id = path_id.map(str::to_owned).or_else(|| req.param("scroll_id").map(str::to_owned)).or_else(|| body.get("scroll_id").and_then(Value::as_str).map(str::to_owned));
+    let Some(id) = id else {
+        return Reply::es_error(p, &crate::errors::validation_failed(&["scroll_id is missing"]));
+    };
+    let mut scrolls = shared.scrolls.lock().expect("scroll registry");
+    let Some(s) = scrolls.open.get_mut(&id) else {
+        return Reply::es_error(p, &EsError::new(404, "search_context_missing_exception", format!("No search context found for id [{}]", id.len())));
+    };
+    let n = s.size.min(s.rest.len());
+    let page: Vec<Value> = s.rest.drain(..n).collect();
+    let max_score = page.first().and_then(|h| h.get("_score").cloned()).unwrap_or(Value::Null);
     Reply::json(
         200,
         json!({
-            "took": took,
+            "_scroll_id": id,
+            "took": req.started.elapsed().as_millis() as u64,
             "timed_out": false,
-            "_shards": shards_object(p, shards),
-            "hits": {"total": total_value, "max_score": max_score, "hits": page},
+            "_shards": s.shards,
+            "hits": {"total": s.total, "max_score": max_score, "hits": page},
         }),
     )
+}
+
+/// `DELETE /_search/scroll[/{id|_all}]` (body `{"scroll_id": [..]}` or a string).
+pub(crate) fn scroll_clear(shared: &Shared, req: &Request, path_id: Option<&str>) -> Reply {
+    let p = shared.personality;
+    let body = match req.json_body() {
+        Ok(b) => b.unwrap_or_else(|| json!({})),
+        Err(e) => return Reply::es_error(p, &e),
+    };
+    let ids: Vec<String> = match (path_id, body.get("scroll_id")) {
+        (Some(id), _) => id.split(',').map(str::to_owned).collect(),
+        (None, Some(Value::String(s))) => vec![s.clone()],
+        (None, Some(Value::Array(a))) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        _ => Vec::new(),
+    };
+    let mut scrolls = shared.scrolls.lock().expect("scroll registry");
+    let freed = if ids.iter().any(|i| i == "_all") {
+        let n = scrolls.open.len();
+        scrolls.open.clear();
+        n
+    } else {
+        ids.iter().filter(|i| scrolls.open.remove(*i).is_some()).count()
+    };
+    Reply::json(if freed == 0 && !ids.is_empty() { 404 } else { 200 }, json!({"succeeded": true, "num_freed": freed}))
 }
 
 fn sort_value(d: &DocView<'_>, f: &str) -> Option<Value> {
@@ -345,7 +482,11 @@ fn hit(p: Personality, spec: &SearchSpec, index: &str, d: &DocView<'_>, sorted: 
         m.insert("_seq_no".into(), json!(d.rev.seq_no));
         m.insert("_primary_term".into(), json!(1));
     }
-    m.insert("_score".into(), if sorted { Value::Null } else { json!(1.0) });
+    let score = match random_seed(&spec.query) {
+        Some(seed) => json!(random_score(seed, d.id)),
+        None => json!(1.0),
+    };
+    m.insert("_score".into(), if sorted { Value::Null } else { score });
     if let Some(r) = &d.rev.routing {
         m.insert("_routing".into(), json!(r));
     }

@@ -154,6 +154,19 @@ pub(crate) struct Index {
     pub shards: u32,
     pub replicas: u32,
     pub creation_date: u64,
+    /// `index.version.created`: the version id of the cluster that created the index, kept
+    /// across snapshot and restore (snapshot-facts §5).
+    pub version_created: String,
+    /// Closed with `POST /{index}/_close` (snapshot-facts §4.1).
+    pub closed: bool,
+    /// `index.blocks.write` (snapshot-facts §4.2).
+    pub blocks_write: bool,
+    /// Alias name → alias body (`filter`, `index_routing`, … when set; snapshot-facts §4.5).
+    pub aliases: Map<String, Value>,
+    /// Further settings by flat key (`index.refresh_interval` → `1s`), as strings.
+    pub extra_settings: BTreeMap<String, String>,
+    /// How the primaries were last recovered (snapshot-facts §4.3).
+    pub recovery: Recovery,
     /// Mapping per type (`_doc` for typeless personalities), as given at creation.
     pub mappings: Map<String, Value>,
     /// Mapping types documents were written with, in order of first use.
@@ -169,6 +182,96 @@ pub(crate) struct Index {
 
 /// Key separator for multi-type indices; never valid inside a type name.
 const TYPE_SEP: char = '\0';
+
+/// Where a shard copy's data came from (`RecoveryState.type`, snapshot-facts §4.3).
+#[derive(Clone, Debug)]
+pub(crate) enum RecoveryKind {
+    EmptyStore,
+    ExistingStore,
+    Snapshot {
+        repository: String,
+        snapshot: String,
+        /// The snapshot's version as this node prints it.
+        version: String,
+        /// The index name inside the snapshot.
+        index: String,
+        restore_uuid: String,
+    },
+}
+
+/// The last recovery of an index's primaries: when it started and how long it takes, with the
+/// bytes and files each shard copies (zero for store recoveries).
+#[derive(Clone, Debug)]
+pub(crate) struct Recovery {
+    pub kind: RecoveryKind,
+    pub start_millis: u64,
+    pub started: std::time::Instant,
+    pub duration: std::time::Duration,
+    pub shard_bytes: Vec<u64>,
+    pub shard_files: Vec<u64>,
+}
+
+impl Recovery {
+    pub fn store(kind: RecoveryKind, start_millis: u64, shards: u32) -> Recovery {
+        Recovery {
+            kind,
+            start_millis,
+            started: std::time::Instant::now(),
+            duration: std::time::Duration::ZERO,
+            shard_bytes: vec![0; shards as usize],
+            shard_files: vec![0; shards as usize],
+        }
+    }
+
+    /// Fraction done in [0, 1].
+    pub fn progress(&self) -> f64 {
+        if self.duration.is_zero() {
+            return 1.0;
+        }
+        (self.started.elapsed().as_secs_f64() / self.duration.as_secs_f64()).min(1.0)
+    }
+
+    pub fn done(&self) -> bool {
+        self.progress() >= 1.0
+    }
+}
+
+/// Which index states a wildcard expands to (`expand_wildcards`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Expand {
+    pub open: bool,
+    pub closed: bool,
+}
+
+impl Expand {
+    pub const ALL: Expand = Expand { open: true, closed: true };
+    pub const OPEN: Expand = Expand { open: true, closed: false };
+    pub const CLOSED: Expand = Expand { open: false, closed: true };
+
+    /// `expand_wildcards=open,closed|all|none|hidden…`, else `default`.
+    pub fn param(v: Option<&str>, default: Expand) -> Expand {
+        let Some(v) = v else { return default };
+        let mut e = Expand { open: false, closed: false };
+        for part in v.split(',').map(str::trim) {
+            match part {
+                "all" => e = Expand::ALL,
+                "open" => e.open = true,
+                "closed" => e.closed = true,
+                _ => {}
+            }
+        }
+        e
+    }
+}
+
+/// A document as stored in (and restored from) a snapshot.
+pub(crate) struct PlainDoc {
+    pub doc_type: String,
+    pub id: String,
+    pub routing: Option<String>,
+    pub source: Option<Value>,
+    pub version: u64,
+}
 
 impl Index {
     fn key(&self, doc_type: &str, id: &str) -> String {
@@ -202,12 +305,60 @@ impl Index {
         self.live
     }
 
+    /// Several mapping types per index (5.x-created indices).
+    pub fn is_multi_type(&self) -> bool {
+        self.multi_type
+    }
+
+    /// The live documents of each shard, sorted by (type, id).
+    pub fn docs_by_shard(&self) -> Vec<Vec<PlainDoc>> {
+        let mut out: Vec<Vec<PlainDoc>> = (0..self.shards).map(|_| Vec::new()).collect();
+        for d in self.current() {
+            let shard = self.shard_of(d.rev.routing.as_deref().unwrap_or(d.id));
+            out[shard as usize].push(PlainDoc {
+                doc_type: d.doc_type.to_string(),
+                id: d.id.to_string(),
+                routing: d.rev.routing.as_deref().map(str::to_string),
+                source: d.rev.source.as_deref().cloned(),
+                version: d.rev.version,
+            });
+        }
+        for shard in &mut out {
+            shard.sort_by(|a, b| (&a.doc_type, &a.id).cmp(&(&b.doc_type, &b.id)));
+        }
+        out
+    }
+
+    /// Load one document from a snapshot (version kept, a new per-shard seq_no); call
+    /// [`Index::refresh`] afterwards.
+    pub fn restore_doc(&mut self, doc: PlainDoc) {
+        let key = self.key(&doc.doc_type, &doc.id);
+        let shard = self.shard_of(doc.routing.as_deref().unwrap_or(&doc.id)) as usize;
+        let seq_no = self.next_seq[shard];
+        self.next_seq[shard] += 1;
+        let rev = Rev { version: doc.version, seq_no, deleted: false, routing: doc.routing.map(Into::into), source: doc.source.map(Arc::new) };
+        if self.docs.insert(key, Entry { cur: rev, vis: None, dirty: true }).is_none() {
+            self.live += 1;
+        }
+        self.dirty = true;
+        if !self.types.contains(&doc.doc_type) {
+            self.types.push(doc.doc_type);
+        }
+    }
+
     pub fn visible_docs(&self) -> u64 {
         self.visible
     }
 
     /// Apply one write. The caller has validated names and types.
     pub fn apply(&mut self, p: Personality, op: &WriteOp<'_>) -> Result<WriteOutcome, EsError> {
+        // Closed indices and write blocks refuse every write (snapshot-facts §4.1, §4.2).
+        if self.closed {
+            return Err(errors::index_closed(p, &self.name, &self.uuid));
+        }
+        if self.blocks_write {
+            return Err(errors::write_blocked(p, &self.name));
+        }
         let key = self.key(op.doc_type, op.id);
         let shard = self.shard_of(op.routing.unwrap_or(op.id));
         let prefix = p.conflict_prefix(op.doc_type, op.id);
@@ -414,6 +565,8 @@ pub(crate) struct Cluster {
     ids: Stream,
     pub cluster_uuid: String,
     pub node_name: String,
+    /// The node's id (`_verify`, `_recovery` targets, snapshot shard failures).
+    pub node_id: String,
 }
 
 impl Cluster {
@@ -422,7 +575,9 @@ impl Cluster {
         let cluster_uuid = random_b64(&ids, 16);
         // 5.x named nodes with 7 random characters; later versions use the host name.
         let node_name = if personality == Personality::Es5_6 { random_b64(&ids, 6)[..7].to_string() } else { "emulator-node".to_string() };
-        Cluster { personality, indices: BTreeMap::new(), ids, cluster_uuid, node_name }
+        // A separate stream, so index UUIDs stay what they were before node ids existed.
+        let node_id = random_b64(&Stream::new(seed, 0x40de), 16);
+        Cluster { personality, indices: BTreeMap::new(), ids, cluster_uuid, node_name, node_id }
     }
 
     /// A 22-character URL-safe index UUID, like `cQuhNzeqRruFBr6RMEmCyQ`.
@@ -447,6 +602,8 @@ impl Cluster {
             return Err(errors::index_already_exists(self.personality, name, &existing.uuid));
         }
         let uuid = self.new_uuid();
+        let shards = shards.max(1);
+        let creation_date = crate::clock::now_millis();
         let types: Vec<String> = if self.personality.has_typed_routes() && self.personality.type_rule() == crate::personality::TypeRule::Required {
             mappings.keys().cloned().collect()
         } else {
@@ -455,19 +612,52 @@ impl Cluster {
         let index = Index {
             name: name.to_string(),
             uuid,
-            shards: shards.max(1),
+            shards,
             replicas,
-            creation_date: crate::clock::now_millis(),
+            creation_date,
+            version_created: self.personality.version_created(),
+            closed: false,
+            blocks_write: false,
+            aliases: Map::new(),
+            extra_settings: BTreeMap::new(),
+            recovery: Recovery::store(RecoveryKind::EmptyStore, creation_date, shards),
             mappings,
             types,
             docs: HashMap::new(),
-            next_seq: vec![0; shards.max(1) as usize],
+            next_seq: vec![0; shards as usize],
             dirty: false,
             visible: 0,
             live: 0,
             multi_type: self.personality.multiple_types(),
         };
         Ok(self.indices.entry(name.to_string()).or_insert(index))
+    }
+
+    /// An empty index as a restore builds it (name already validated, no name clash checks:
+    /// a closed index of that name is replaced).
+    pub fn restored_index(&self, name: &str, uuid: String, shards: u32, replicas: u32, multi_type: bool) -> Index {
+        let shards = shards.max(1);
+        Index {
+            name: name.to_string(),
+            uuid,
+            shards,
+            replicas,
+            creation_date: crate::clock::now_millis(),
+            version_created: self.personality.version_created(),
+            closed: false,
+            blocks_write: false,
+            aliases: Map::new(),
+            extra_settings: BTreeMap::new(),
+            recovery: Recovery::store(RecoveryKind::EmptyStore, crate::clock::now_millis(), shards),
+            mappings: Map::new(),
+            types: Vec::new(),
+            docs: HashMap::new(),
+            next_seq: vec![0; shards as usize],
+            dirty: false,
+            visible: 0,
+            live: 0,
+            multi_type,
+        }
     }
 
     /// The index, created with default settings if missing (auto-create on write).
@@ -479,31 +669,77 @@ impl Cluster {
         self.create_index(name, shards, 1, Map::new())
     }
 
-    /// Resolve an index expression (`a,b`, `logs-*`, `_all`, `*`) to concrete names. Missing
-    /// concrete names are an `index_not_found_exception`; wildcards may match nothing.
+    /// Resolve an index expression (`a,b`, `logs-*`, `_all`, `*`) to concrete names, open or
+    /// closed. Missing concrete names are an `index_not_found_exception`; wildcards may match
+    /// nothing.
     pub fn resolve(&self, expr: &str, resource_type: &str) -> Result<Vec<String>, EsError> {
+        self.resolve_with(expr, resource_type, Expand::ALL, false, false)
+    }
+
+    /// Index expression resolution with indices options: wildcards (and `_all`) expand to the
+    /// states in `expand`; a concrete closed index is an `index_closed_exception` when
+    /// `forbid_closed`; `-pattern` removes earlier matches (a leading one starts from every
+    /// index); alias names resolve to their indices; missing names are skipped when
+    /// `ignore_unavailable`.
+    pub fn resolve_with(
+        &self,
+        expr: &str,
+        resource_type: &str,
+        expand: Expand,
+        forbid_closed: bool,
+        ignore_unavailable: bool,
+    ) -> Result<Vec<String>, EsError> {
+        let state_ok = |idx: &Index| if idx.closed { expand.closed } else { expand.open };
         let mut out: Vec<String> = Vec::new();
         if expr.is_empty() || expr == "_all" {
-            out.extend(self.indices.keys().filter(|n| !n.starts_with('.')).cloned());
+            out.extend(self.indices.values().filter(|i| !i.name.starts_with('.') && state_ok(i)).map(|i| i.name.clone()));
             return Ok(out);
         }
-        for part in expr.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let concrete = |name: &str, out: &mut Vec<String>| -> Result<(), EsError> {
+            let idx = &self.indices[name];
+            if idx.closed && forbid_closed {
+                if ignore_unavailable {
+                    return Ok(());
+                }
+                return Err(errors::index_closed(self.personality, name, &idx.uuid));
+            }
+            if !out.iter().any(|n| n == name) {
+                out.push(name.to_string());
+            }
+            Ok(())
+        };
+        for (i, part) in expr.split(',').map(str::trim).filter(|s| !s.is_empty()).enumerate() {
+            if let Some(excluded) = part.strip_prefix('-').filter(|_| part.len() > 1) {
+                if i == 0 {
+                    out.extend(self.indices.values().filter(|i| !i.name.starts_with('.') && state_ok(i)).map(|i| i.name.clone()));
+                }
+                out.retain(|n| !crate::filter_path::glob_match(excluded, n));
+                continue;
+            }
             if part.contains('*') {
-                for name in self.indices.keys() {
-                    let hidden = name.starts_with('.') && !part.starts_with('.');
-                    if !hidden && crate::filter_path::glob_match(part, name) && !out.contains(name) {
-                        out.push(name.clone());
+                for idx in self.indices.values() {
+                    let hidden = idx.name.starts_with('.') && !part.starts_with('.');
+                    if !hidden && state_ok(idx) && crate::filter_path::glob_match(part, &idx.name) && !out.contains(&idx.name) {
+                        out.push(idx.name.clone());
                     }
                 }
             } else if self.indices.contains_key(part) {
-                if !out.iter().any(|n| n == part) {
-                    out.push(part.to_string());
-                }
+                concrete(part, &mut out)?;
             } else {
-                return Err(errors::index_not_found(self.personality, part, resource_type));
+                let holders: Vec<String> = self.indices.values().filter(|i| i.aliases.contains_key(part)).map(|i| i.name.clone()).collect();
+                if holders.is_empty() {
+                    if ignore_unavailable {
+                        continue;
+                    }
+                    return Err(errors::index_not_found(self.personality, part, resource_type));
+                }
+                for h in holders {
+                    concrete(&h, &mut out)?;
+                }
             }
         }
         out.sort();
+        out.dedup();
         Ok(out)
     }
 }

@@ -196,11 +196,52 @@ fn indices_path(indices: &[String]) -> String {
 /// Typed snapshot/restore calls on one cluster.
 pub struct Api<'a> {
     pub client: &'a Client,
+    /// Dry run: requests that change something are written here instead of sent.
+    recorder: Option<&'a Recorder>,
+}
+
+/// The requests a dry run would have sent, in order.
+#[derive(Debug, Default)]
+pub struct Recorder(std::sync::Mutex<Vec<Recorded>>);
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recorded {
+    pub host: String,
+    pub method: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+impl Recorder {
+    /// Note something a dry run would do that is not a cluster request (a repository copy).
+    pub fn push(&self, r: Recorded) {
+        self.0.lock().expect("recorder lock").push(r);
+    }
+
+    pub fn take(&self) -> Vec<Recorded> {
+        std::mem::take(&mut *self.0.lock().expect("recorder lock"))
+    }
 }
 
 impl<'a> Api<'a> {
     pub fn new(client: &'a Client) -> Api<'a> {
-        Api { client }
+        Api { client, recorder: None }
+    }
+
+    /// An Api that reads for real but records, instead of sending, every request that would
+    /// change the cluster (`ferry migrate --dry-run`).
+    pub fn dry_run(client: &'a Client, recorder: &'a Recorder) -> Api<'a> {
+        Api { client, recorder: Some(recorder) }
+    }
+
+    pub fn is_dry_run(&self) -> bool {
+        self.recorder.is_some()
+    }
+
+    /// Where a dry run records its requests.
+    pub fn recorder(&self) -> Option<&'a Recorder> {
+        self.recorder
     }
 
     /// `GET /`: the cluster's product and version.
@@ -209,6 +250,11 @@ impl<'a> Api<'a> {
     }
 
     async fn json(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
+        if let (Some(r), false) = (self.recorder, matches!(method, Method::GET | Method::HEAD)) {
+            let host = self.client.host().to_owned();
+            r.0.lock().expect("recorder lock").push(Recorded { host, method: method.to_string(), path: path.to_owned(), body: body.cloned() });
+            return Ok(json!({"acknowledged": true, "accepted": true}));
+        }
         let body = body.map(Body::json);
         Ok(self.client.call_json(method, path, body.as_ref()).await?)
     }

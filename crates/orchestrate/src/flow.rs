@@ -27,6 +27,21 @@ impl Default for Polling {
 /// `body.partial`, is an [`Error::Failed`] that lists the shard failures.
 pub async fn take_snapshot(api: &Api<'_>, repo: &str, snapshot: &str, body: &CreateSnapshot, poll: Polling, mut progress: impl FnMut(&SnapshotProgress)) -> Result<SnapshotInfo> {
     api.create_snapshot(repo, snapshot, body).await?;
+    if api.is_dry_run() {
+        return Ok(SnapshotInfo {
+            snapshot: snapshot.to_owned(),
+            uuid: None,
+            version_id: None,
+            version: None,
+            indices: Vec::new(),
+            include_global_state: Some(body.include_global_state),
+            state: SnapshotState::Success,
+            start_time_in_millis: None,
+            end_time_in_millis: None,
+            failures: Vec::new(),
+            shards: Default::default(),
+        });
+    }
     wait_for_snapshot(api, repo, snapshot, body.partial, poll, &mut progress).await
 }
 
@@ -103,11 +118,24 @@ pub struct Restored {
     pub health: String,
 }
 
-/// A restore of `body` into target indices `targets` (the names after renaming). Existing open
-/// targets are refused unless `incremental`, which closes them first (a restore replaces a
-/// closed index and opens it). Waits until every shard's recovery is DONE and the indices are at
-/// least `wait_for` (`yellow` or `green`).
-pub async fn restore(api: &Api<'_>, repo: &str, snapshot: &str, body: &Restore, targets: &[String], incremental: bool, wait_for: &str, poll: Polling, mut progress: impl FnMut(u64, u64)) -> Result<Restored> {
+/// One restore: `body` from `repo`/`snapshot` into target indices `targets` (the names after
+/// renaming).
+pub struct RestoreJob<'a> {
+    pub repo: &'a str,
+    pub snapshot: &'a str,
+    pub body: &'a Restore,
+    pub targets: &'a [String],
+    /// Close existing open targets first (a restore replaces a closed index and opens it);
+    /// without it they are refused.
+    pub incremental: bool,
+    /// `yellow` or `green`: the health to wait for once every shard has recovered.
+    pub wait_for: &'a str,
+}
+
+/// Run `job` and wait until every shard's recovery is DONE and the indices are at least
+/// `job.wait_for`; `progress(recovered, total)` bytes.
+pub async fn restore(api: &Api<'_>, job: &RestoreJob<'_>, poll: Polling, mut progress: impl FnMut(u64, u64)) -> Result<Restored> {
+    let RestoreJob { repo, snapshot, body, targets, incremental, wait_for } = *job;
     let mut closed_first = Vec::new();
     let mut open = Vec::new();
     for t in targets {
@@ -135,6 +163,9 @@ pub async fn restore(api: &Api<'_>, repo: &str, snapshot: &str, body: &Restore, 
             }
         }
         return Err(e);
+    }
+    if api.is_dry_run() {
+        return Ok(Restored { indices: targets.to_vec(), closed_first, shards: 0, bytes: 0, health: "(dry run)".into() });
     }
     let started = Instant::now();
     let (mut shards, mut bytes);

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use blobstore::BlobStore;
 
+pub mod http;
+
 /// `../shared` beside the checkout (override with FERRY_SHARED).
 pub fn shared_dir() -> PathBuf {
     let dir = std::env::var_os("FERRY_SHARED")

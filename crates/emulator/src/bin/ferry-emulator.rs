@@ -50,6 +50,9 @@ struct Args {
     /// Seed for fault sampling and generated ids.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// `path.repo`: folders `fs` snapshot repositories may live in (repeatable).
+    #[arg(long = "path-repo")]
+    path_repo: Vec<std::path::PathBuf>,
 }
 
 fn fraction(name: &str, v: f64) -> f64 {
@@ -65,6 +68,7 @@ fn main() {
     let mut config = Config::new(args.personality);
     config.port = args.port;
     config.seed = args.seed;
+    config.path_repo = args.path_repo;
     config.store = match args.store {
         StoreArg::Full => Store::Full,
         StoreArg::CountOnly => Store::CountOnly,
