@@ -49,8 +49,8 @@ pub struct BackupArgs {
     /// Snapshot name (overrides the file's; default: snapshot-<UTC time>).
     #[arg(long, short = 's')]
     snapshot: Option<String>,
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
-    poll_seconds: f64,
+    #[command(flatten)]
+    poll: crate::snapshots::PollArgs,
     #[command(flatten)]
     report: ReportArgs,
 }
@@ -193,9 +193,6 @@ async fn ensure_repository(api: &Api<'_>, name: &str, def: &RepositoryDef) -> Re
     }
 }
 
-fn polling(seconds: f64) -> Polling {
-    Polling { interval: std::time::Duration::from_secs_f64(seconds.clamp(0.05, 600.0)), ..Polling::default() }
-}
 
 pub async fn backup(a: BackupArgs) -> Result<u8> {
     let config = Config::load(&a.config)?;
@@ -212,7 +209,7 @@ pub async fn backup(a: BackupArgs) -> Result<u8> {
         partial: false,
         metadata: Some(json!({"taken_by": "ferry backup"})),
     };
-    let info = flow::take_snapshot(&api, repo, &name, &body, polling(a.poll_seconds), |_| {}).await?;
+    let info = flow::take_snapshot(&api, repo, &name, &body, a.poll.polling(), |_| {}).await?;
     match a.report.output {
         Format::Json => output::print_json(&json!({"cluster": client.host(), "repository": repo, "snapshot": info}))?,
         Format::Text => println!("{}: snapshot {repo}/{name} {:?}: {}, {}/{} shards", client.host(), info.state, output::plural(info.indices.len(), "index", "indices"), info.shards.successful, info.shards.total),
@@ -221,7 +218,7 @@ pub async fn backup(a: BackupArgs) -> Result<u8> {
 }
 
 /// `ferry restore --config FILE [SNAPSHOT]`.
-pub async fn restore(config_path: &Path, snapshot: Option<&str>, incremental: bool, poll_seconds: f64, report: &ReportArgs) -> Result<u8> {
+pub async fn restore(config_path: &Path, snapshot: Option<&str>, incremental: bool, poll: Polling, report: &ReportArgs) -> Result<u8> {
     let config = Config::load(config_path)?;
     let (client, version) = config.first_reachable(&config.elasticsearch.destination_hosts, "destination").await?;
     let api = Api::new(&client);
@@ -244,7 +241,7 @@ pub async fn restore(config_path: &Path, snapshot: Option<&str>, incremental: bo
         bail!("snapshot {} holds no index matching {}", info.snapshot, config.elasticsearch.indices.join(","));
     }
     let body = Restore { indices: Some(chosen.join(",")), include_global_state: config.elasticsearch.include_global_state, include_aliases: true, ..Default::default() };
-    let restored = flow::restore(&api, &flow::RestoreJob { repo, snapshot: &info.snapshot, body: &body, targets: &chosen, incremental, wait_for: &config.elasticsearch.wait_for }, polling(poll_seconds), |_, _| {}).await?;
+    let restored = flow::restore(&api, &flow::RestoreJob { repo, snapshot: &info.snapshot, body: &body, targets: &chosen, incremental, wait_for: &config.elasticsearch.wait_for }, poll, |_, _| {}).await?;
     match report.output {
         Format::Json => output::print_json(&json!({"cluster": client.host(), "repository": repo, "snapshot": info.snapshot, "restored": restored}))?,
         Format::Text => println!("{}: restored {} from {repo}/{}; health {}", client.host(), restored.indices.join(", "), info.snapshot, restored.health),

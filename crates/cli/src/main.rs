@@ -13,6 +13,7 @@ mod inspect;
 mod migrate;
 mod output;
 mod pace;
+mod rename;
 mod repo;
 mod restore;
 mod snapshots;
@@ -171,8 +172,11 @@ counts, the target's health and running recoveries, a seeded random sample of do
 by _source (--sample, default 100), and with --full every document: both sides are read whole \
 (scroll), each _source digested independently of key order, and missing, extra and differing ids \
 are named.\n\n\
+--source-repo REPO [--snapshot S] compares the target with the snapshot itself instead of a source \
+cluster: every live document is read from the repository's Lucene segments (no source cluster \
+needed, nothing restored) and compared in full.\n\n\
 Credentials go in each URL (https://user:pass@host:9200); the other connection flags apply to both sides.",
-        after_help = "Examples:\n  ferry verify --source http://old:9200 --target http://new:9200\n  ferry verify --source http://old:9200 --target https://elastic:$PW@new:9200 --index 'logs-*' --full -o json\n\n\
+        after_help = "Examples:\n  ferry verify --source http://old:9200 --target http://new:9200\n  ferry verify --source http://old:9200 --target https://elastic:$PW@new:9200 --index 'logs-*' --full -o json\n  ferry verify --source-repo 's3://backups/es?region=eu-west-1' --snapshot nightly --target http://new:9200\n\n\
 Exit codes: 0 the target matches; 1 failure (an unreachable cluster, an error answer); 2 usage error; \
 3 a difference was found (listed)."
     )]

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::output::{self, Format};
+use crate::rename::Renamer;
 use crate::source::Patterns;
 use crate::UsageError;
 
@@ -56,8 +57,8 @@ struct RunArgs {
     /// State file. Default: the plan's path with `.state.json` appended.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
-    poll_seconds: f64,
+    #[command(flatten)]
+    poll: crate::snapshots::PollArgs,
     #[command(flatten)]
     report: output::ReportArgs,
 }
@@ -196,9 +197,7 @@ impl Plan {
     pub fn load(path: &Path) -> Result<Plan> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading the plan {}", path.display()))?;
         let plan: Plan = toml::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-        if plan.restore.rename_pattern.is_some() != plan.restore.rename_replacement.is_some() {
-            return Err(UsageError(format!("{}: [restore] needs both rename_pattern and rename_replacement", path.display())).into());
-        }
+        plan.renamer().with_context(|| format!("{}", path.display()))?;
         if !matches!(plan.restore.wait_for.as_str(), "yellow" | "green") {
             return Err(UsageError(format!("{}: [restore] wait_for must be yellow or green", path.display())).into());
         }
@@ -208,11 +207,8 @@ impl Plan {
         Ok(plan)
     }
 
-    fn rename(&self, index: &str) -> Result<String> {
-        Ok(match (&self.restore.rename_pattern, &self.restore.rename_replacement) {
-            (Some(p), Some(r)) => regex::Regex::new(p).map_err(|e| UsageError(format!("[restore] rename_pattern: {e}")))?.replace(index, r.as_str()).into_owned(),
-            _ => index.to_owned(),
-        })
+    fn renamer(&self) -> Result<Renamer> {
+        Renamer::new(self.restore.rename_pattern.as_deref(), self.restore.rename_replacement.as_deref(), "[restore] rename_pattern")
     }
 }
 
@@ -351,7 +347,7 @@ pub async fn run(args: MigrateArgs) -> Result<u8> {
     } else if a.cutover && state.phases.last().is_some_and(|p| p.kind != Kind::Cutover) {
         bail!("phase {} is not finished yet: run `ferry migrate --plan {}` (without --cutover) to complete it first", state.phases.len(), plan_path.display());
     }
-    let poll = Polling { interval: std::time::Duration::from_secs_f64(a.poll_seconds.clamp(0.05, 600.0)), ..Polling::default() };
+    let poll = a.poll.polling();
     let ctx = Ctx { plan: &plan, src: &src, dst: &dst, poll, dry_run: a.dry_run, progress: a.report.show_progress() };
     let mut phase = state.phases.last().cloned().expect("a phase was just set up");
     let outcome = run_phase(&ctx, &mut phase, &mut |p: &Phase| {
@@ -520,7 +516,8 @@ async fn take_snapshot(ctx: &Ctx<'_>, phase: &mut Phase, save: &mut impl FnMut(&
 async fn restore(ctx: &Ctx<'_>, phase: &mut Phase, save: &mut impl FnMut(&Phase) -> Result<()>) -> Result<flow::Restored> {
     let plan = ctx.plan;
     let repo = &plan.target.repository;
-    let targets: Vec<String> = phase.indices.iter().map(|i| plan.rename(i)).collect::<Result<_>>()?;
+    let renamer = plan.renamer()?;
+    let targets: Vec<String> = phase.indices.iter().map(|i| renamer.target(i)).collect();
     if !ctx.dry_run {
         let info = ctx
             .dst
@@ -553,9 +550,10 @@ async fn verify_phase(ctx: &Ctx<'_>, phase: &Phase) -> Result<Vec<IndexReport>> 
         return Ok(Vec::new());
     }
     let depth = Depth { sample: ctx.plan.verify.sample, full: ctx.plan.verify.full, seed: u64::from(phase.number) };
+    let renamer = ctx.plan.renamer()?;
     let mut out = Vec::new();
     for i in &phase.indices {
-        out.push(verify::verify_index(ctx.src, ctx.dst, i, &ctx.plan.rename(i)?, depth).await?);
+        out.push(verify::verify_index(ctx.src, ctx.dst, i, &renamer.target(i), depth).await?);
     }
     Ok(out)
 }

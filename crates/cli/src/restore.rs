@@ -4,13 +4,14 @@
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use orchestrate::api::Restore;
-use orchestrate::flow::{self, Polling};
+use orchestrate::flow;
 use orchestrate::{Api, Version};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::connect::ClusterArgs;
 use crate::output::{self, Format, ReportArgs};
+use crate::rename::RenameArgs;
 use crate::source::Patterns;
 use crate::UsageError;
 
@@ -28,12 +29,8 @@ pub struct RestoreArgs {
     /// Indices to restore (patterns, `-` excludes; comma-separate or repeat). Default: all.
     #[arg(long, short = 'i', value_delimiter = ',')]
     index: Vec<String>,
-    /// Rename restored indices: a regular expression over the index name…
-    #[arg(long, value_name = "REGEX", requires = "rename_replacement")]
-    rename_pattern: Option<String>,
-    /// …and its replacement (`$1` for the first group).
-    #[arg(long, value_name = "TEXT", requires = "rename_pattern")]
-    rename_replacement: Option<String>,
+    #[command(flatten)]
+    rename: RenameArgs,
     /// Override an index setting on the restored indices, KEY=VALUE (repeat), e.g.
     /// index.number_of_replicas=0.
     #[arg(long = "index-setting", value_name = "KEY=VALUE")]
@@ -62,8 +59,8 @@ pub struct RestoreArgs {
     /// checked and the target cluster has the last word.
     #[arg(long, value_name = "URL")]
     source: Option<String>,
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
-    poll_seconds: f64,
+    #[command(flatten)]
+    poll: crate::snapshots::PollArgs,
     #[command(flatten)]
     cluster: ClusterArgs,
     #[command(flatten)]
@@ -93,16 +90,13 @@ pub async fn run(a: RestoreArgs) -> Result<u8> {
         if a.snapshot.is_some() {
             return Err(UsageError("with --config give at most one name: the snapshot".into()).into());
         }
-        return crate::backup::restore(config, a.repo.as_deref(), a.incremental, a.poll_seconds, &a.report).await;
+        return crate::backup::restore(config, a.repo.as_deref(), a.incremental, a.poll.polling(), &a.report).await;
     }
     let (Some(repo), Some(snapshot)) = (a.repo.clone(), a.snapshot.clone()) else {
         return Err(UsageError("give the repository and the snapshot: ferry restore REPO SNAPSHOT --cluster URL (or --config FILE)".into()).into());
     };
     let started = std::time::Instant::now();
-    let rename = match (&a.rename_pattern, &a.rename_replacement) {
-        (Some(p), Some(r)) => Some((regex::Regex::new(p).map_err(|e| UsageError(format!("--rename-pattern: {e}")))?, r.clone())),
-        _ => None,
-    };
+    let rename = a.rename.renamer()?;
     let index_settings = settings_map(&a.index_settings)?;
     let client = a.cluster.client()?;
     let api = Api::new(&client);
@@ -129,13 +123,13 @@ pub async fn run(a: RestoreArgs) -> Result<u8> {
     if source.is_some() {
         target_snapshot(&api, &repo, &snapshot).await?;
     }
-    let targets: Vec<String> = chosen.iter().map(|i| rename.as_ref().map_or_else(|| i.clone(), |(re, rep)| re.replace(i, rep.as_str()).into_owned())).collect();
+    let targets: Vec<String> = chosen.iter().map(|i| rename.target(i)).collect();
     let body = Restore {
         indices: Some(chosen.join(",")),
         ignore_unavailable: false,
         include_global_state: a.include_global_state,
-        rename_pattern: a.rename_pattern.clone(),
-        rename_replacement: a.rename_replacement.clone(),
+        rename_pattern: a.rename.rename_pattern.clone(),
+        rename_replacement: a.rename.rename_replacement.clone(),
         index_settings,
         ignore_index_settings: a.ignore_index_settings.clone(),
         include_aliases: !a.no_aliases,
@@ -147,7 +141,7 @@ pub async fn run(a: RestoreArgs) -> Result<u8> {
     };
     let bar = if a.report.show_progress() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes}  {bytes_per_sec}  recovering  ETA {eta}").expect("valid template").progress_chars("=> "));
-    let poll = Polling { interval: std::time::Duration::from_secs_f64(a.poll_seconds.clamp(0.05, 600.0)), ..Polling::default() };
+    let poll = a.poll.polling();
     let restored = flow::restore(&api, &flow::RestoreJob { repo: &repo, snapshot: &snapshot, body: &body, targets: &targets, incremental: a.incremental, wait_for }, poll, |done, total| {
         bar.set_length(total);
         bar.set_position(done);

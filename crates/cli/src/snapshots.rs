@@ -49,9 +49,8 @@ struct CreateArgs {
     /// Start the snapshot and return (`ferry snapshot status --wait` follows it).
     #[arg(long)]
     no_wait: bool,
-    /// Seconds between progress polls.
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
-    poll_seconds: f64,
+    #[command(flatten)]
+    poll: PollArgs,
     #[command(flatten)]
     cluster: ClusterArgs,
     #[command(flatten)]
@@ -65,8 +64,8 @@ struct StatusArgs {
     /// Follow a running snapshot until it ends.
     #[arg(long)]
     wait: bool,
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
-    poll_seconds: f64,
+    #[command(flatten)]
+    poll: PollArgs,
     #[command(flatten)]
     cluster: ClusterArgs,
     #[command(flatten)]
@@ -90,6 +89,20 @@ struct DeleteArgs {
     cluster: ClusterArgs,
     #[arg(long, short = 'o', value_enum, default_value_t = Format::Text)]
     output: Format,
+}
+
+/// How often a running snapshot or restore is asked for its progress.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct PollArgs {
+    /// Seconds between progress polls.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub poll_seconds: f64,
+}
+
+impl PollArgs {
+    pub fn polling(self) -> Polling {
+        Polling::every(self.poll_seconds)
+    }
 }
 
 /// Exit code of `snapshot status` when the snapshot ended FAILED or PARTIAL.
@@ -172,7 +185,7 @@ async fn create(a: CreateArgs) -> Result<u8> {
     }
     let bar = ProgressBar::new(&a.report);
     let mut last = SnapshotProgress::default();
-    let info = flow::take_snapshot(&api, &a.repo, &name, &body, polling(a.poll_seconds), |p| {
+    let info = flow::take_snapshot(&api, &a.repo, &name, &body, a.poll.polling(), |p| {
         bar.show(p);
         last = p.clone();
     })
@@ -189,7 +202,7 @@ async fn status(a: StatusArgs) -> Result<u8> {
     let mut last = api.snapshot_progress(&a.repo, &a.name).await?;
     if a.wait && last.state.is_some_and(|s| s.is_running()) {
         let bar = ProgressBar::new(&a.report);
-        let r = flow::wait_for_snapshot(&api, &a.repo, &a.name, true, polling(a.poll_seconds), &mut |p: &SnapshotProgress| {
+        let r = flow::wait_for_snapshot(&api, &a.repo, &a.name, true, a.poll.polling(), &mut |p: &SnapshotProgress| {
             bar.show(p);
             last = p.clone();
         })
@@ -221,9 +234,6 @@ fn report(format: &Format, repo: &str, info: &SnapshotInfo, progress: &SnapshotP
     }
 }
 
-fn polling(seconds: f64) -> Polling {
-    Polling { interval: std::time::Duration::from_secs_f64(seconds.clamp(0.05, 600.0)), ..Polling::default() }
-}
 
 /// `snapshot-2026.11.21-21.30.05` (UTC): sortable, and valid as a snapshot name (lowercase, no spaces).
 pub fn default_name() -> String {

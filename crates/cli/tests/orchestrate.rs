@@ -120,6 +120,9 @@ fn three_incremental_cycles_end_identical_in_every_personality() {
         ok(&["snapshot", "delete", "migration", "s1", "--cluster", &src]);
         let list = ok(&["snapshot", "list", "migration", "--cluster", &src]);
         assert_eq!(list.as_array().unwrap().len(), 2, "{p}: {list}");
+        // Both sides hold the same documents: verify agrees, in every personality.
+        let v = ok(&["verify", "--source", &src, "--target", &dst, "--full", "--sample", "5"]);
+        assert_eq!((v["ok"].as_bool(), v["indices"][0]["full"][0].as_u64(), v["indices"][0]["sampled"].as_u64()), (Some(true), Some(26), Some(5)), "{p}: {v}");
         let gone = ok(&["repo", "unregister", "migration", "--cluster", &dst]);
         assert_eq!(gone["unregistered"], true);
         assert_eq!(ok(&["repo", "list", "--cluster", &dst]), json!({}), "{p}");
@@ -388,4 +391,66 @@ fn backup_and_restore_from_a_config_file_with_host_failover() {
     let r = json_ok(&ferry(&["restore", "--config", file, "first", "--incremental", "--poll-seconds", "0.05", "-o", "json"], &[]));
     assert_eq!(r["snapshot"], "first");
     assert_eq!(contents(&target, "orders").len(), 2);
+}
+
+#[test]
+fn an_aws_managed_domain_takes_a_signed_s3_registration_with_a_role() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("aws-snapshots")).unwrap();
+    let server = testkit::S3Server::start(root.path());
+    let mut c = Config::new(Personality::Os2);
+    c.aws_managed = true;
+    c.s3 = Some(emulator::S3Client { endpoint: server.endpoint(), region: "us-east-1".into(), access_key: server.access_key.into(), secret_key: server.secret_key.into() });
+    c.snapshot_duration = Duration::from_millis(100);
+    c.auth = emulator::Auth::SigV4 { access_key_id: "AKIDFERRY".into(), secret_access_key: "secret/key".into(), session_token: None, region: "eu-west-1".into(), service: "es".into() };
+    let emu = Emulator::start(c).unwrap();
+    let url = emu.url();
+    let aws = [("AWS_ACCESS_KEY_ID", "AKIDFERRY"), ("AWS_SECRET_ACCESS_KEY", "secret/key")];
+    let register = |extra: &[&str]| {
+        let mut args = vec!["repo", "register", "m", "--type", "s3", "--bucket", "aws-snapshots", "--region", "us-east-1", "--cluster", &url, "--aws-sigv4", "--cluster-region", "eu-west-1", "-o", "json"];
+        args.extend_from_slice(extra);
+        ferry(&args, &aws)
+    };
+    // Without the role the domain refuses, and ferry passes its reason on.
+    let line = one_error_line(&register(&[]));
+    assert!(line.contains("[role_arn] is required"), "{line}");
+    let done = json_ok(&register(&["--role-arn", "arn:aws:iam::123456789012:role/TheSnapshotRole"]));
+    assert_eq!(done["definition"]["settings"]["role_arn"], "arn:aws:iam::123456789012:role/TheSnapshotRole", "{done}");
+    let snap = json_ok(&ferry(&["snapshot", "create", "m", "s1", "--cluster", &url, "--aws-sigv4", "--cluster-region", "eu-west-1", "--poll-seconds", "0.05", "-o", "json"], &aws));
+    assert_eq!(snap["snapshot"]["state"], "SUCCESS", "{snap}");
+    assert!(root.path().join("aws-snapshots/index.latest").is_file(), "the snapshot went to the bucket");
+    // Unsigned: the domain's own refusal.
+    let line = one_error_line(&ferry(&["repo", "list", "--cluster", &url], &[]));
+    assert!(line.contains("403") && line.contains("Missing Authentication Token"), "{line}");
+}
+
+#[test]
+fn verify_compares_a_target_with_the_snapshot_itself() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/repo");
+    let sample = sample.to_str().unwrap();
+    let emu = Emulator::start(Config::new(Personality::Es8)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.sqlite");
+    let dead = dir.path().join("dead.ndjson");
+    json_ok(&ferry(&["backfill", sample, "--target", &emu.url(), "--ledger", ledger.to_str().unwrap(), "--dead-letter", dead.to_str().unwrap(), "-q", "-o", "json"], &[]));
+
+    let same = ok(&["verify", "--source-repo", sample, "--target", &emu.url()]);
+    assert_eq!(same["ok"], true, "{same}");
+    let indices = same["indices"].as_array().unwrap();
+    assert!(!indices.is_empty());
+    for i in indices {
+        let name = i["source_index"].as_str().unwrap();
+        let n = emu.documents(name).len() as u64;
+        assert_eq!((i["source_count"].as_u64(), i["target_count"].as_u64(), i["full"][0].as_u64()), (Some(n), Some(n), Some(n)), "{i}");
+    }
+
+    // One document changed in the target: named, exit 3.
+    let index = indices[0]["source_index"].as_str().unwrap().to_owned();
+    let doc = emu.documents(&index).into_iter().next().unwrap();
+    let r = bulk(emu.port(), "/_bulk?refresh=true", &format!("{{\"index\":{{\"_index\":\"{index}\",\"_id\":\"{}\"}}}}\n{{\"changed\":true}}\n", doc.id));
+    assert_eq!(r.json()["errors"], json!(false), "{}", r.text());
+    let out = run(&["verify", "--source-repo", sample, "--target", &emu.url(), "--index", &index, "-o", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diff["indices"][0]["full"][1]["differing_ids"], json!([doc.id]), "{diff}");
 }

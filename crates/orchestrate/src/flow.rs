@@ -17,6 +17,13 @@ pub struct Polling {
     pub timeout: Duration,
 }
 
+impl Polling {
+    /// Poll every `seconds` (kept within 0.05–600 s), with the default timeout.
+    pub fn every(seconds: f64) -> Polling {
+        Polling { interval: Duration::from_secs_f64(seconds.clamp(0.05, 600.0)), ..Polling::default() }
+    }
+}
+
 impl Default for Polling {
     fn default() -> Self {
         Polling { interval: Duration::from_secs(2), timeout: Duration::from_secs(24 * 3600) }

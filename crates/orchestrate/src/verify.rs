@@ -146,6 +146,35 @@ async fn compare_all(source: &Api<'_>, target: &Api<'_>, source_index: &str, tar
         expected.insert(id, digest(&src));
     })
     .await?;
+    compare_expected(target, target_index, expected).await
+}
+
+/// Compare `target_index` with documents known by id and [`digest`] (read from a snapshot, say):
+/// counts, health, recoveries, and every document.
+pub async fn verify_against(target: &Api<'_>, source_name: &str, target_index: &str, expected: HashMap<String, [u8; 16]>) -> Result<IndexReport> {
+    let source_count = expected.len() as u64;
+    let target_count = target.client.count(target_index).await?;
+    let health = target.health(&[target_index.to_owned()], None, 30).await?;
+    let recovering_shards = match target.recovery(&[target_index.to_owned()]).await {
+        Ok(r) => Some(r.iter().filter(|s| s.stage != "DONE").count() as u64),
+        Err(crate::Error::Cluster(e)) if matches!(e.status(), Some(401..=405)) => None,
+        Err(e) => return Err(e),
+    };
+    let full = compare_expected(target, target_index, expected).await?;
+    Ok(IndexReport {
+        source_index: source_name.to_owned(),
+        target_index: target_index.to_owned(),
+        source_count,
+        target_count,
+        target_health: health.status,
+        recovering_shards,
+        sampled: 0,
+        sample: Differences::default(),
+        full: Some(full),
+    })
+}
+
+async fn compare_expected(target: &Api<'_>, target_index: &str, mut expected: HashMap<String, [u8; 16]>) -> Result<(u64, Differences)> {
     let compared = expected.len() as u64;
     let mut d = Differences::default();
     scroll(target, target_index, |id, src| match expected.remove(&id) {
@@ -203,7 +232,7 @@ async fn scroll(api: &Api<'_>, index: &str, mut each: impl FnMut(String, Value))
 }
 
 /// Digest of a `_source` independent of key order (objects are compared as sets of fields).
-fn digest(v: &Value) -> [u8; 16] {
+pub fn digest(v: &Value) -> [u8; 16] {
     let mut h = Sha256::new();
     feed(&mut h, v);
     let full = h.finalize();

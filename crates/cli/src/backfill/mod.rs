@@ -86,13 +86,8 @@ struct RunArgs {
     index: Vec<String>,
     #[command(flatten)]
     target: TargetArgs,
-    /// Regular expression matched against each source index name; with --rename-replacement it
-    /// names the target index (like the snapshot restore API's rename_pattern).
-    #[arg(long, value_name = "REGEX", requires = "rename_replacement")]
-    rename_pattern: Option<String>,
-    /// Replacement for --rename-pattern; `$1`, `$2`… are its groups.
-    #[arg(long, value_name = "TEXT", requires = "rename_pattern")]
-    rename_replacement: Option<String>,
+    #[command(flatten)]
+    rename: crate::rename::RenameArgs,
     /// Split a multi-type (Elasticsearch 5.x) index: documents of mapping type TYPE go to index
     /// INDEX (`{index}` stands for the source index's target name), e.g.
     /// `--type-mapping 'tweet={index}-tweets,user=users'`. Other types stay in the target index.
@@ -233,20 +228,14 @@ async fn backfill(args: RunArgs) -> Result<u8> {
     let started = Instant::now();
     let repo_location = args.repo.clone().expect("clap requires REPO");
     // Flags first: a usage error should not wait for a network round trip.
-    let rename = match (&args.rename_pattern, &args.rename_replacement) {
-        (Some(p), Some(r)) => Some((regex::Regex::new(p).map_err(|e| usage(format!("--rename-pattern `{p}`: {}", e.to_string().lines().last().unwrap_or("not a regular expression").trim_start_matches("error: "))))?, r.clone())),
-        _ => None,
-    };
+    let rename = args.rename.renamer()?;
     let rules = parse_type_mappings(&args.type_mapping)?;
     let client = Arc::new(args.target.connect(args.store.region.as_deref())?);
     let info = client.info().await?;
     let selection = source::select(&repo_location, &args.store.options(), args.snapshot.as_deref(), &args.index).await?;
     let mut plans: Vec<IndexPlan> = Vec::new();
     for (i, sel) in selection.indices.iter().enumerate() {
-        let target = match &rename {
-            Some((re, rep)) => re.replace(&sel.name, rep.as_str()).into_owned(),
-            None => sel.name.clone(),
-        };
+        let target = rename.target(&sel.name);
         let types: Vec<String> = sel.meta.mapping_types().into_iter().filter(|t| t != "_default_").collect();
         let split: Vec<(&String, &String)> = rules.iter().filter(|(t, _)| types.contains(t)).map(|(t, i)| (t, i)).collect();
         for (t, rule) in &split {
