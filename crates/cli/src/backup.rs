@@ -120,10 +120,6 @@ impl Config {
         if !matches!(c.elasticsearch.wait_for.as_str(), "yellow" | "green") {
             return Err(UsageError(format!("{}: wait_for must be yellow or green", path.display())).into());
         }
-        if let Some(p) = &c.aws.profile {
-            // The AWS credential chain (SigV4 signing) reads the profile from here.
-            std::env::set_var("AWS_PROFILE", p);
-        }
         Ok(c)
     }
 
@@ -173,6 +169,7 @@ impl Config {
                 },
                 aws_sigv4: self.aws.sigv4,
                 region: self.aws.region.clone(),
+                profile: self.aws.profile.clone(),
                 ..Default::default()
             };
             let client = Client::new(cluster::Target::parse(h, &flags)?, &Default::default())?;

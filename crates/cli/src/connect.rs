@@ -64,6 +64,8 @@ impl ConnectArgs {
                 ServiceArg::Es => cluster::SigV4Service::Es,
                 ServiceArg::Aoss => cluster::SigV4Service::Aoss,
             }),
+            // The standard AWS_PROFILE applies; ferry's store --profile is for object stores.
+            profile: None,
         };
         let target = cluster::Target::parse(url, &flags)?;
         Ok(Client::new(target, &self.options())?)

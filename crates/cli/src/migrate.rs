@@ -105,6 +105,8 @@ struct Side {
     #[serde(default)]
     aws_sigv4: bool,
     region: Option<String>,
+    /// SigV4: a named AWS profile (default: AWS_PROFILE).
+    profile: Option<String>,
     /// `es` or `aoss`.
     service: Option<String>,
     /// The repository's name on this cluster.
@@ -221,6 +223,7 @@ impl Side {
             },
             aws_sigv4: self.aws_sigv4,
             region: self.region.clone(),
+            profile: self.profile.clone(),
             service: match self.service.as_deref() {
                 None => None,
                 Some("es") => Some(cluster::SigV4Service::Es),
@@ -358,7 +361,12 @@ pub async fn run(args: MigrateArgs) -> Result<u8> {
         state.save(&state_file)
     })
     .await;
-    let recorded = recorder.take();
+    let mut recorded = recorder.take();
+    for r in &mut recorded {
+        if let Some(b) = &mut r.body {
+            output::mask_secrets(b);
+        }
+    }
     let code = match outcome {
         Ok(code) => code,
         Err(e) => return Err(e.context(format!("phase {} ({:?}) of `{}`; rerun to resume (state: {})", phase.number, phase.kind, plan.name, state_file.display()))),

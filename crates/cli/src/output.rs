@@ -55,6 +55,26 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Replace, at any depth, the values of keys whose names say they hold a secret (Alibaba's
+/// `secret_access_key`, `access_key_id`, tokens, passwords) with `****`: repository settings are
+/// echoed by clusters and by dry runs, and secrets never leave ferry.
+pub fn mask_secrets(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m.iter_mut() {
+                let k = k.to_ascii_lowercase();
+                if ["secret", "key", "token", "password", "credential"].iter().any(|w| k.contains(w)) && !v.is_object() {
+                    *v = serde_json::Value::String("****".into());
+                } else {
+                    mask_secrets(v);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_secrets),
+        _ => {}
+    }
+}
+
 pub fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
@@ -72,5 +92,12 @@ mod tests {
         assert_eq!(millis(1711120727418), "2024-03-22 15:18:47 UTC");
         assert_eq!(plural(1, "shard", "shards"), "1 shard");
         assert_eq!(plural(2, "shard", "shards"), "2 shards");
+    }
+
+    #[test]
+    fn secrets_are_masked_at_any_depth() {
+        let mut v = serde_json::json!({"type": "oss", "settings": {"bucket": "b", "secret_access_key": "s3cr3t", "nested": [{"session_token": "t"}], "credentials": {"password": "p", "user": "u"}}});
+        mask_secrets(&mut v);
+        assert_eq!(v, serde_json::json!({"type": "oss", "settings": {"bucket": "b", "secret_access_key": "****", "nested": [{"session_token": "****"}], "credentials": {"password": "****", "user": "u"}}}));
     }
 }

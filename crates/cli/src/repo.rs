@@ -243,16 +243,12 @@ fn definition(a: &RegisterArgs) -> Result<RepositoryDef> {
     Ok(RepositoryDef { kind: a.kind.name().to_owned(), settings: s })
 }
 
-/// Settings whose names say they hold a secret (Alibaba's `secret_access_key`, `access_key`,
-/// tokens) never leave ferry.
-fn masked(mut d: RepositoryDef) -> RepositoryDef {
-    for (k, v) in d.settings.iter_mut() {
-        let k = k.to_ascii_lowercase();
-        if ["secret", "key", "token", "password", "credential"].iter().any(|w| k.contains(w)) {
-            *v = Value::String("****".into());
-        }
-    }
-    d
+/// A definition fit to print: settings that hold secrets masked.
+fn masked(d: RepositoryDef) -> RepositoryDef {
+    let mut settings = serde_json::Value::Object(d.settings);
+    output::mask_secrets(&mut settings);
+    let serde_json::Value::Object(settings) = settings else { unreachable!("masking keeps an object") };
+    RepositoryDef { kind: d.kind, settings }
 }
 
 #[cfg(test)]

@@ -349,13 +349,14 @@ fn spawn_backfill(url: &str, mode: Mode, ledger: &str, extra: &[&str]) -> std::p
 fn killed_worker_resumes_from_its_checkpoint(mode: Mode) {
     let expected = sample_expected();
     let mut config = Config::new(Personality::Es7_17);
-    // Slow enough that a shard (7 documents, one per request) takes ~2 s.
+    // Slow enough that a shard (7 documents, one per request) takes ~2 s. Leases of 10 s: a
+    // loaded machine (parallel tests) must not let a live worker's lease lapse between renewals.
     config.faults.delay = Duration::from_millis(300);
     let emu = Emulator::start(config).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ledger = ledger_in(&dir);
     let url = emu.url();
-    let flags = |id: &'static str| ["--workers", "1", "--connections", "1", "--batch-docs", "1", "--lease-seconds", "5", "--checkpoint-seconds", "1", "--worker-id", id];
+    let flags = |id: &'static str| ["--workers", "1", "--connections", "1", "--batch-docs", "1", "--lease-seconds", "10", "--checkpoint-seconds", "1", "--worker-id", id];
     let mut a = spawn_backfill(&url, mode, &ledger, &flags("A"));
     let b = spawn_backfill(&url, mode, &ledger, &flags("B"));
     // Wait until A has checkpointed part of its shard, then kill it.

@@ -114,8 +114,12 @@ impl Client {
         let http = builder.build().map_err(|e| Error::TlsConfig(chain(&e)))?;
         let host = target.host();
         let signer = match &target.auth {
-            Auth::SigV4 { region, service } => {
-                let config = awsauth::Config { region: region.clone(), ..awsauth::Config::new(service.signing_name()) };
+            Auth::SigV4 { region, service, profile } => {
+                let config = awsauth::Config {
+                    region: region.clone(),
+                    credentials: awsauth::Credentials::Chain { profile: profile.clone() },
+                    ..awsauth::Config::new(service.signing_name())
+                };
                 Some(awsauth::Signer::new(&config, &host, http.clone()).map_err(|e| Error::Credentials(e.to_string()))?)
             }
             _ => None,

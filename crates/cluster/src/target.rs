@@ -53,8 +53,9 @@ pub enum Auth {
     /// `Authorization: ApiKey <base64(id:key)>` — the encoded form Elasticsearch hands out.
     ApiKey(Secret),
     Bearer(Secret),
-    /// AWS Signature V4 with credentials from the standard AWS chain.
-    SigV4 { region: Option<String>, service: SigV4Service },
+    /// AWS Signature V4 with credentials from the standard AWS chain (`profile`: a named profile
+    /// of the shared config files instead of AWS_PROFILE).
+    SigV4 { region: Option<String>, service: SigV4Service, profile: Option<String> },
 }
 
 /// Authentication given as flags (or their environment variables).
@@ -67,6 +68,8 @@ pub struct AuthFlags {
     pub aws_sigv4: bool,
     pub region: Option<String>,
     pub service: Option<SigV4Service>,
+    /// SigV4: a named AWS profile (default: AWS_PROFILE, then `default`).
+    pub profile: Option<String>,
 }
 
 /// A cluster to talk to: its base URL (credentials removed) and how to authenticate.
@@ -130,7 +133,7 @@ impl Target {
         } else if let Some(t) = &flags.bearer {
             Auth::Bearer(t.clone())
         } else if flags.aws_sigv4 {
-            Auth::SigV4 { region: flags.region.clone(), service: flags.service.unwrap_or(SigV4Service::Es) }
+            Auth::SigV4 { region: flags.region.clone(), service: flags.service.unwrap_or(SigV4Service::Es), profile: flags.profile.clone() }
         } else {
             if url_password.is_some() || flags.password.is_some() {
                 return Err(invalid("a password without a user"));
@@ -195,7 +198,7 @@ mod tests {
     fn flags_choose_one_scheme() {
         let flags = AuthFlags { aws_sigv4: true, region: Some("eu-west-1".into()), service: Some(SigV4Service::Aoss), ..Default::default() };
         let t = Target::parse("https://abc.eu-west-1.aoss.amazonaws.com", &flags).unwrap();
-        assert_eq!(t.auth, Auth::SigV4 { region: Some("eu-west-1".into()), service: SigV4Service::Aoss });
+        assert_eq!(t.auth, Auth::SigV4 { region: Some("eu-west-1".into()), service: SigV4Service::Aoss, profile: None });
         let flags = AuthFlags { user: Some("u".into()), password: Some(Secret::new("pw")), ..Default::default() };
         assert!(matches!(Target::parse("http://h:9200", &flags).unwrap().auth, Auth::Basic { .. }));
         let flags = AuthFlags { api_key: Some(Secret::new("k")), aws_sigv4: true, ..Default::default() };

@@ -88,13 +88,7 @@ impl IndexReport {
 /// Compare `source_index` on `source` with `target_index` on `target`.
 pub async fn verify_index(source: &Api<'_>, target: &Api<'_>, source_index: &str, target_index: &str, depth: Depth) -> Result<IndexReport> {
     let source_count = source.client.count(source_index).await?;
-    let target_count = target.client.count(target_index).await?;
-    let health = target.health(&[target_index.to_owned()], None, 30).await?;
-    let recovering_shards = match target.recovery(&[target_index.to_owned()]).await {
-        Ok(r) => Some(r.iter().filter(|s| s.stage != "DONE").count() as u64),
-        Err(crate::Error::Cluster(e)) if matches!(e.status(), Some(401..=405)) => None,
-        Err(e) => return Err(e),
-    };
+    let (target_count, health, recovering_shards) = target_state(target, target_index).await?;
     let (sampled, sample) = if depth.sample > 0 { compare_sample(source, target, source_index, target_index, depth).await? } else { (0, Differences::default()) };
     let full = if depth.full { Some(compare_all(source, target, source_index, target_index).await?) } else { None };
     Ok(IndexReport {
@@ -102,12 +96,25 @@ pub async fn verify_index(source: &Api<'_>, target: &Api<'_>, source_index: &str
         target_index: target_index.to_owned(),
         source_count,
         target_count,
-        target_health: health.status,
+        target_health: health,
         recovering_shards,
         sampled,
         sample,
         full,
     })
+}
+
+/// The target index's document count, health, and shards still recovering (`None` where
+/// `_recovery` is refused, as Amazon OpenSearch Service does).
+async fn target_state(target: &Api<'_>, index: &str) -> Result<(u64, String, Option<u64>)> {
+    let count = target.client.count(index).await?;
+    let health = target.health(&[index.to_owned()], None, 30).await?;
+    let recovering = match target.recovery(&[index.to_owned()]).await {
+        Ok(r) => Some(r.iter().filter(|s| s.stage != "DONE").count() as u64),
+        Err(crate::Error::Cluster(e)) if matches!(e.status(), Some(401..=405)) => None,
+        Err(e) => return Err(e),
+    };
+    Ok((count, health.status, recovering))
 }
 
 /// `depth.sample` random source documents (seeded), looked up by id in the target.
@@ -153,20 +160,14 @@ async fn compare_all(source: &Api<'_>, target: &Api<'_>, source_index: &str, tar
 /// counts, health, recoveries, and every document.
 pub async fn verify_against(target: &Api<'_>, source_name: &str, target_index: &str, expected: HashMap<String, [u8; 16]>) -> Result<IndexReport> {
     let source_count = expected.len() as u64;
-    let target_count = target.client.count(target_index).await?;
-    let health = target.health(&[target_index.to_owned()], None, 30).await?;
-    let recovering_shards = match target.recovery(&[target_index.to_owned()]).await {
-        Ok(r) => Some(r.iter().filter(|s| s.stage != "DONE").count() as u64),
-        Err(crate::Error::Cluster(e)) if matches!(e.status(), Some(401..=405)) => None,
-        Err(e) => return Err(e),
-    };
+    let (target_count, health, recovering_shards) = target_state(target, target_index).await?;
     let full = compare_expected(target, target_index, expected).await?;
     Ok(IndexReport {
         source_index: source_name.to_owned(),
         target_index: target_index.to_owned(),
         source_count,
         target_count,
-        target_health: health.status,
+        target_health: health,
         recovering_shards,
         sampled: 0,
         sample: Differences::default(),
