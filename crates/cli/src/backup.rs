@@ -6,7 +6,8 @@
 //!
 //! ```toml
 //! [aws]
-//! profile = "prod"          # or the standard AWS_* variables
+//! profile = "prod"          # or the standard AWS_* variables, or access_key_id +
+//!                           # secret_access_key_env (the variable holding the secret)
 //! region = "eu-west-1"
 //! sigv4 = false             # sign cluster requests (Amazon OpenSearch Service domains)
 //! role_arn = "arn:aws:iam::123456789012:role/SnapshotRole"   # managed domains only
@@ -68,6 +69,11 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 struct Aws {
     profile: Option<String>,
+    /// Fixed keys for signing (instead of the credential chain); the secret comes from the
+    /// environment variable `secret_access_key_env` names, never from the file.
+    access_key_id: Option<String>,
+    secret_access_key_env: Option<String>,
+    session_token_env: Option<String>,
     region: Option<String>,
     #[serde(default)]
     sigv4: bool,
@@ -170,6 +176,7 @@ impl Config {
                 aws_sigv4: self.aws.sigv4,
                 region: self.aws.region.clone(),
                 profile: self.aws.profile.clone(),
+                aws_keys: self.aws.keys()?,
                 ..Default::default()
             };
             let client = Client::new(cluster::Target::parse(h, &flags)?, &Default::default())?;
@@ -179,6 +186,21 @@ impl Config {
             }
         }
         bail!("no {role} host answered: {}", failures.join("; "))
+    }
+}
+
+impl Aws {
+    fn keys(&self) -> Result<Option<cluster::AwsKeys>> {
+        let env = |var: &str| std::env::var(var).map_err(|_| UsageError(format!("[aws]: the variable {var} is not set")));
+        match (&self.access_key_id, &self.secret_access_key_env) {
+            (None, None) => Ok(None),
+            (Some(id), Some(var)) => Ok(Some(cluster::AwsKeys {
+                access_key_id: id.clone(),
+                secret_access_key: cluster::Secret::new(env(var)?),
+                session_token: self.session_token_env.as_deref().map(env).transpose()?.map(cluster::Secret::new),
+            })),
+            _ => Err(UsageError("[aws]: access_key_id and secret_access_key_env go together".into()).into()),
+        }
     }
 }
 

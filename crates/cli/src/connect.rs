@@ -64,8 +64,10 @@ impl ConnectArgs {
                 ServiceArg::Es => cluster::SigV4Service::Es,
                 ServiceArg::Aoss => cluster::SigV4Service::Aoss,
             }),
-            // The standard AWS_PROFILE applies; ferry's store --profile is for object stores.
+            // The standard AWS chain applies (AWS_PROFILE, …); ferry's store --profile is for
+            // object stores.
             profile: None,
+            aws_keys: None,
         };
         let target = cluster::Target::parse(url, &flags)?;
         Ok(Client::new(target, &self.options())?)

@@ -228,7 +228,8 @@ first destination host that answers, the repository registered read-only if miss
 (or newest successful) snapshot restored and recovered.\n\n\
 Config (TOML):\n\
   [aws]\n\
-  profile = \"prod\"                 # or the standard AWS_* variables; also region, sigv4, role_arn\n\
+  profile = \"prod\"                 # or the standard AWS_* variables, or access_key_id + secret_access_key_env\n\
+  sigv4 = false                    # sign cluster requests (Amazon OpenSearch Service); also role_arn\n\
   region = \"eu-west-1\"\n\
   [repository]\n\
   name = \"s3-snapshots\"\n\

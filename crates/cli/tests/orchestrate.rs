@@ -454,3 +454,33 @@ fn verify_compares_a_target_with_the_snapshot_itself() {
     let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(diff["indices"][0]["full"][1]["differing_ids"], json!([doc.id]), "{diff}");
 }
+
+#[test]
+fn a_backup_config_signs_with_its_own_keys_whose_secret_stays_in_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(Personality::Os2, dir.path());
+    c.auth = emulator::Auth::SigV4 { access_key_id: "AKIDCONFIG".into(), secret_access_key: "config/secret".into(), session_token: None, region: "eu-west-1".into(), service: "es".into() };
+    let emu = Emulator::start(c).unwrap();
+    let file = dir.path().join("backup.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[aws]\nregion = \"eu-west-1\"\nsigv4 = true\naccess_key_id = \"AKIDCONFIG\"\nsecret_access_key_env = \"BACKUP_SECRET\"\n\n[repository]\nname = \"r\"\ntype = \"fs\"\nlocation = \"{}\"\n\n[elasticsearch]\nsource_hosts = [\"{}\"]\n",
+            dir.path().join("r").display(),
+            emu.url()
+        ),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let args = ["backup", "--config", file, "--snapshot", "s", "--poll-seconds", "0.05", "-o", "json"];
+    // The chain's keys (here: none, the tests are hermetic) are not used: the file's are.
+    let done = json_ok(&ferry(&args, &[("BACKUP_SECRET", "config/secret")]));
+    assert_eq!(done["snapshot"]["state"], "SUCCESS", "{done}");
+    let missing = ferry(&args, &[]);
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("the variable BACKUP_SECRET is not set"), "{}", stderr(&missing));
+    // A wrong secret: no source host answers, and the secret is not printed.
+    let wrong = ferry(&args, &[("BACKUP_SECRET", "not-the-secret")]);
+    let line = one_error_line(&wrong);
+    assert!(line.contains("no source host answered") && line.contains("403") && !line.contains("not-the-secret"), "{line}");
+}

@@ -114,10 +114,18 @@ impl Client {
         let http = builder.build().map_err(|e| Error::TlsConfig(chain(&e)))?;
         let host = target.host();
         let signer = match &target.auth {
-            Auth::SigV4 { region, service, profile } => {
+            Auth::SigV4 { region, service, profile, keys } => {
+                let credentials = match keys {
+                    Some(k) => awsauth::Credentials::Static {
+                        access_key_id: k.access_key_id.clone(),
+                        secret_access_key: k.secret_access_key.expose().to_owned(),
+                        session_token: k.session_token.as_ref().map(|t| t.expose().to_owned()),
+                    },
+                    None => awsauth::Credentials::Chain { profile: profile.clone() },
+                };
                 let config = awsauth::Config {
                     region: region.clone(),
-                    credentials: awsauth::Credentials::Chain { profile: profile.clone() },
+                    credentials,
                     ..awsauth::Config::new(service.signing_name())
                 };
                 Some(awsauth::Signer::new(&config, &host, http.clone()).map_err(|e| Error::Credentials(e.to_string()))?)

@@ -31,4 +31,4 @@ pub use reqwest::Method;
 pub use error::{Error, ErrorBody};
 pub use info::{ClusterInfo, Product};
 pub use retry::Backoff;
-pub use target::{Auth, AuthFlags, Secret, SigV4Service, Target};
+pub use target::{Auth, AuthFlags, AwsKeys, Secret, SigV4Service, Target};

@@ -53,9 +53,17 @@ pub enum Auth {
     /// `Authorization: ApiKey <base64(id:key)>` — the encoded form Elasticsearch hands out.
     ApiKey(Secret),
     Bearer(Secret),
-    /// AWS Signature V4 with credentials from the standard AWS chain (`profile`: a named profile
-    /// of the shared config files instead of AWS_PROFILE).
-    SigV4 { region: Option<String>, service: SigV4Service, profile: Option<String> },
+    /// AWS Signature V4 with `keys`, else credentials from the standard AWS chain (`profile`: a
+    /// named profile of the shared config files instead of AWS_PROFILE).
+    SigV4 { region: Option<String>, service: SigV4Service, profile: Option<String>, keys: Option<AwsKeys> },
+}
+
+/// Fixed AWS keys for SigV4 (a configuration file's, where the standard chain is not wanted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsKeys {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
 }
 
 /// Authentication given as flags (or their environment variables).
@@ -70,6 +78,8 @@ pub struct AuthFlags {
     pub service: Option<SigV4Service>,
     /// SigV4: a named AWS profile (default: AWS_PROFILE, then `default`).
     pub profile: Option<String>,
+    /// SigV4: fixed keys instead of the credential chain.
+    pub aws_keys: Option<AwsKeys>,
 }
 
 /// A cluster to talk to: its base URL (credentials removed) and how to authenticate.
@@ -133,7 +143,7 @@ impl Target {
         } else if let Some(t) = &flags.bearer {
             Auth::Bearer(t.clone())
         } else if flags.aws_sigv4 {
-            Auth::SigV4 { region: flags.region.clone(), service: flags.service.unwrap_or(SigV4Service::Es), profile: flags.profile.clone() }
+            Auth::SigV4 { region: flags.region.clone(), service: flags.service.unwrap_or(SigV4Service::Es), profile: flags.profile.clone(), keys: flags.aws_keys.clone() }
         } else {
             if url_password.is_some() || flags.password.is_some() {
                 return Err(invalid("a password without a user"));
@@ -198,7 +208,7 @@ mod tests {
     fn flags_choose_one_scheme() {
         let flags = AuthFlags { aws_sigv4: true, region: Some("eu-west-1".into()), service: Some(SigV4Service::Aoss), ..Default::default() };
         let t = Target::parse("https://abc.eu-west-1.aoss.amazonaws.com", &flags).unwrap();
-        assert_eq!(t.auth, Auth::SigV4 { region: Some("eu-west-1".into()), service: SigV4Service::Aoss, profile: None });
+        assert_eq!(t.auth, Auth::SigV4 { region: Some("eu-west-1".into()), service: SigV4Service::Aoss, profile: None, keys: None });
         let flags = AuthFlags { user: Some("u".into()), password: Some(Secret::new("pw")), ..Default::default() };
         assert!(matches!(Target::parse("http://h:9200", &flags).unwrap().auth, Auth::Basic { .. }));
         let flags = AuthFlags { api_key: Some(Secret::new("k")), aws_sigv4: true, ..Default::default() };
