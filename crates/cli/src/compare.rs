@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::connect::ConnectArgs;
 use crate::output::{self, Format};
-use crate::source::{self, Patterns};
+use crate::source;
 
 /// Exit code when a difference was found.
 pub const EXIT_DIFFERENT: u8 = 3;
@@ -76,10 +76,7 @@ pub async fn run(a: CompareArgs) -> Result<u8> {
     }
     let source = a.connect.connect(a.source.as_deref().expect("clap requires --source or --source-repo"), None)?;
     let src = Api::new(&source);
-    let patterns = Patterns::new(&a.index);
-    let mut names: Vec<String> = src.index_states("*").await?.into_keys().filter(|n| patterns.matches(n) && (!a.index.is_empty() || !n.starts_with('.'))).collect();
-    names.sort();
-    anyhow::ensure!(!names.is_empty(), "{}: no index matches {}", source.host(), if a.index.is_empty() { "*".to_owned() } else { a.index.join(",") });
+    let names = source::cluster_indices(&src, &a.index).await?;
     let depth = Depth { sample: a.sample, full: a.full, seed: a.seed };
     let mut indices = Vec::new();
     for name in &names {

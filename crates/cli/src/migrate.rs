@@ -15,13 +15,12 @@ use cluster::Client;
 use orchestrate::api::{CreateSnapshot, Recorded, Recorder, RepositoryDef, Restore, SnapshotState};
 use orchestrate::flow::{self, Polling};
 use orchestrate::verify::{self, Depth, IndexReport};
-use orchestrate::{Api, Version};
+use orchestrate::Api;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::output::{self, Format};
 use crate::rename::Renamer;
-use crate::source::Patterns;
 use crate::UsageError;
 
 /// Exit code when the cutover's verification found a difference (the state keeps the phase open).
@@ -345,7 +344,7 @@ pub async fn run(args: MigrateArgs) -> Result<u8> {
         }
         let number = state.phases.len() as u32 + 1;
         let snapshot = format!("{}-{number}-{}", plan.name, serde_json::to_value(kind)?.as_str().unwrap_or_default());
-        let indices = source_indices(&src, &plan).await?;
+        let indices = crate::source::cluster_indices(&src, &plan.indices).await?;
         state.phases.push(Phase { number, kind, snapshot, indices, done: Vec::new(), snapshot_requested: false, restore_sent: false, finished: false, results: BTreeMap::new() });
     } else if a.cutover && state.phases.last().is_some_and(|p| p.kind != Kind::Cutover) {
         bail!("phase {} is not finished yet: run `ferry migrate --plan {}` (without --cutover) to complete it first", state.phases.len(), plan_path.display());
@@ -404,16 +403,6 @@ struct Ctx<'a> {
     poll: Polling,
     dry_run: bool,
     progress: bool,
-}
-
-/// The plan's source indices that exist now (open or closed).
-async fn source_indices(src: &Api<'_>, plan: &Plan) -> Result<Vec<String>> {
-    let patterns = Patterns::new(&plan.indices);
-    let names: Vec<String> = src.index_states("*").await?.into_keys().filter(|n| patterns.matches(n) && (!plan.indices.is_empty() || !n.starts_with('.'))).collect();
-    if names.is_empty() {
-        bail!("{}: no index matches the plan's indices ({})", src.client.host(), if plan.indices.is_empty() { "*".into() } else { plan.indices.join(",") });
-    }
-    Ok(names)
 }
 
 /// Run the steps `phase` has not finished; `save` records progress after each.
@@ -532,7 +521,7 @@ async fn restore(ctx: &Ctx<'_>, phase: &mut Phase, save: &mut impl FnMut(&Phase)
             .snapshot(repo, &phase.snapshot)
             .await?
             .with_context(|| format!("{}: repository {repo} does not show snapshot {} (is the copy's destination the target's repository?)", ctx.dst.client.host(), phase.snapshot))?;
-        let created: Vec<(String, Version)> = ctx.src.index_states("*").await?.into_iter().filter(|(n, _)| phase.indices.contains(n)).filter_map(|(n, s)| Some((n, s.created?))).collect();
+        let created = ctx.src.created_versions(&phase.indices).await?;
         flow::check_restorable(&info, &created, ctx.dst.version().await?)?;
     }
     let body = Restore {

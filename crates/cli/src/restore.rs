@@ -116,7 +116,7 @@ pub async fn run(a: RestoreArgs) -> Result<u8> {
     let chosen: Vec<String> = info.indices.iter().filter(|i| patterns.matches(i)).cloned().collect();
     anyhow::ensure!(!chosen.is_empty(), "snapshot {snapshot} holds no index matching {}", a.index.join(","));
     let created = match &source {
-        Some(s) => created_versions(s, &chosen).await?,
+        Some(s) => Api::new(s).created_versions(&chosen).await.with_context(|| format!("reading the source indices' versions on {}", s.host()))?,
         None => Vec::new(),
     };
     flow::check_restorable(&info, &created, target)?;
@@ -192,19 +192,6 @@ async fn target_snapshot(api: &Api<'_>, repo: &str, snapshot: &str) -> Result<or
         ))),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Which version created each index, from the source cluster's `index.version.created`.
-async fn created_versions(source: &cluster::Client, indices: &[String]) -> Result<Vec<(String, Version)>> {
-    let api = Api::new(source);
-    let mut out = Vec::new();
-    for i in indices {
-        let states = api.index_states(i).await.with_context(|| format!("reading index {i} on the source {}", source.host()))?;
-        if let Some(v) = states.get(i).and_then(|s| s.created) {
-            out.push((i.clone(), v));
-        }
-    }
-    Ok(out)
 }
 
 /// `KEY=VALUE` flags as a settings object; `true`/`false`/integers become JSON scalars.

@@ -127,6 +127,17 @@ impl Patterns {
     }
 }
 
+/// The indices of a cluster that `patterns` select (open or closed, sorted); without patterns,
+/// every index whose name does not start with `.` (system and hidden indices).
+pub async fn cluster_indices(api: &orchestrate::Api<'_>, patterns: &[String]) -> Result<Vec<String>> {
+    let p = Patterns::new(patterns);
+    let names: Vec<String> = api.index_states("*").await?.into_keys().filter(|n| p.matches(n) && (!patterns.is_empty() || !n.starts_with('.'))).collect();
+    if names.is_empty() {
+        bail!("{}: no index matches {}", api.client.host(), if patterns.is_empty() { "*".to_owned() } else { patterns.join(",") });
+    }
+    Ok(names)
+}
+
 fn glob(pattern: &str, name: &str) -> bool {
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
     // Iterative wildcard matching with backtracking to the last `*`.

@@ -385,8 +385,8 @@ impl<'a> Api<'a> {
         Ok(())
     }
 
-    /// The indices `pattern` matches, open or closed: whether each is closed (`_cat/indices`),
-    /// write-blocked, and which version created it (`_settings`). Empty when nothing matches.
+    /// The indices `pattern` matches, open or closed, and whether each is closed
+    /// (`_cat/indices`). Empty when nothing matches.
     pub async fn index_states(&self, pattern: &str) -> Result<BTreeMap<String, IndexState>> {
         let cat = format!("_cat/indices/{}?format=json&h=index,status&expand_wildcards=all", encode_segment(pattern));
         let rows = match self.json(Method::GET, &cat, None).await {
@@ -397,19 +397,26 @@ impl<'a> Api<'a> {
         let mut out = BTreeMap::new();
         for row in rows.as_array().into_iter().flatten() {
             let name = row.get("index").and_then(Value::as_str).ok_or_else(|| self.bad(Method::GET, &cat, "a row without `index`"))?;
-            out.insert(name.to_owned(), IndexState { closed: row.get("status").and_then(Value::as_str) == Some("close"), created: None, write_blocked: false });
-        }
-        if out.is_empty() {
-            return Ok(out);
-        }
-        let path = format!("{}/_settings?expand_wildcards=all&flat_settings=true", encode_segment(pattern));
-        let v = self.json(Method::GET, &path, None).await?;
-        for (name, state) in out.iter_mut() {
-            let setting = |k: &str| v.pointer(&format!("/{}/settings/{}", name.replace('~', "~0").replace('/', "~1"), k.replace('~', "~0").replace('/', "~1"))).and_then(Value::as_str);
-            state.created = setting("index.version.created").and_then(|v| v.parse().ok()).map(crate::Version::from_id);
-            state.write_blocked = setting("index.blocks.write") == Some("true");
+            out.insert(name.to_owned(), IndexState { closed: row.get("status").and_then(Value::as_str) == Some("close") });
         }
         Ok(out)
+    }
+
+    /// Which version created each of `indices` (`index.version.created`), in one `_settings`
+    /// request; indices that no longer exist are left out.
+    pub async fn created_versions(&self, indices: &[String]) -> Result<Vec<(String, crate::Version)>> {
+        if indices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let path = format!("{}/_settings?expand_wildcards=all&flat_settings=true&ignore_unavailable=true", indices_path(indices));
+        let v = self.json(Method::GET, &path, None).await?;
+        Ok(indices
+            .iter()
+            .filter_map(|name| {
+                let id = v.get(name)?.get("settings")?.get("index.version.created")?.as_str()?.parse().ok()?;
+                Some((name.clone(), crate::Version::from_id(id)))
+            })
+            .collect())
     }
 
     /// `PUT {indices}/_settings`.
@@ -469,8 +476,6 @@ impl<'a> Api<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexState {
     pub closed: bool,
-    pub created: Option<crate::Version>,
-    pub write_blocked: bool,
 }
 
 /// The cluster's `error.type`, when it answered with one.
